@@ -1,0 +1,190 @@
+//! The command line: clap definitions and dispatch. Returns outcomes; never exits.
+//!
+//! Order of work for commands that change the data directory: load and validate config and
+//! pipeline (exit 2 on problems, nothing touched) → take the run lock (exit 4 if held, nothing
+//! touched) → start file logging → open the store → work.
+
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{self, AppConfig};
+use crate::outcome::{Invalid, Outcome};
+use crate::pipeline::{self, DEFAULT_PIPELINE};
+use crate::runner::{self, RunEnv};
+use crate::store::{Store, DB_FILE};
+use crate::{lock, telemetry};
+
+/// dakiya: hands-off Amazon.in Easy Ship fulfilment.
+#[derive(Debug, Parser)]
+#[command(name = "dakiya", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory (database, keystore, logs). Default: %LOCALAPPDATA%\dakiya on Windows.
+    #[arg(long, global = true, env = "DAKIYA_HOME", value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// App config file. Default: config/dakiya.toml when present.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a pipeline once (what Task Scheduler starts every hour).
+    Run {
+        /// Pipeline file.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+    },
+    /// Check pipeline files and report every problem with file:line:col.
+    Validate {
+        /// Pipeline files.
+        #[arg(default_value = DEFAULT_PIPELINE)]
+        pipelines: Vec<PathBuf>,
+    },
+    /// Show recent runs and held orders.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// App config commands.
+    Config {
+        /// What to do with the config.
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+/// `dakiya config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective config, secrets redacted.
+    Show,
+}
+
+/// Parse the process arguments.
+pub fn parse() -> Result<Cli, clap::Error> {
+    Cli::try_parse()
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let loaded = config::load(cli.config.as_deref())?;
+    let home = config::resolve_home(cli.home.as_deref(), &loaded.config)?;
+    match cli.command {
+        Command::Validate { pipelines } => validate(&pipelines),
+        Command::Config { command: ConfigCommand::Show } => {
+            print!("{}", config::show(&loaded)?);
+            println!("# data directory: {}", home.display());
+            Ok(Outcome::Done)
+        }
+        Command::Status { json } => status(&home, json),
+        Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, &SystemClock),
+    }
+}
+
+fn validate(paths: &[PathBuf]) -> anyhow::Result<Outcome> {
+    let mut all = pipeline::diagnostic::Diagnostics::default();
+    for path in paths {
+        match pipeline::load(path) {
+            Ok(plan) => {
+                let names: Vec<&str> = plan.stages.iter().map(|s| s.kind().name()).collect();
+                println!("{}: ok ({})", path.display(), names.join(" → "));
+            }
+            Err(diags) => all.0.extend(diags.0),
+        }
+    }
+    if all.is_empty() {
+        Ok(Outcome::Done)
+    } else {
+        let n = all.len();
+        Err(anyhow::Error::new(Invalid(format!("{all}\n{n} problem{} found", if n == 1 { "" } else { "s" }))))
+    }
+}
+
+/// Create the data directory with owner-only permissions where the OS allows.
+pub fn ensure_home(home: &Path) -> anyhow::Result<()> {
+    if home.is_dir() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(home).with_context(|| format!("cannot create the data directory {}", home.display()))
+}
+
+/// `dakiya run`: validate, lock, log, open the store, run, print the summary.
+pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+    let plan = pipeline::load(path).map_err(|diags| {
+        let n = diags.len();
+        anyhow::Error::new(Invalid(format!("{diags}\n{n} problem{} found", if n == 1 { "" } else { "s" })))
+    })?;
+    ensure_home(home)?;
+    let _lock = lock::try_acquire(home)?;
+    let _log = telemetry::init(&config.log, Some(&home.join("logs")))?;
+    let store = Store::open(home)?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let env = RunEnv { store: &store, clock, config, home };
+    let report = rt.block_on(runner::run(&plan, &env))?;
+    print!("{}", report.summary());
+    Ok(report.outcome())
+}
+
+fn status(home: &Path, json: bool) -> anyhow::Result<Outcome> {
+    let db = home.join(DB_FILE);
+    if !db.is_file() {
+        if json {
+            println!("{}", serde_json::json!({ "home": home, "runs": [], "held": [] }));
+        } else {
+            println!("No runs yet (no database in {}).", home.display());
+        }
+        return Ok(Outcome::Done);
+    }
+    let store = Store::open_read_only(&db)?;
+    let runs = store.recent_runs(5)?;
+    let held = store.held_orders()?;
+    if json {
+        let held: Vec<_> = held
+            .iter()
+            .map(|(id, reason, at)| serde_json::json!({ "order_id": id, "reason": reason, "held_at": at }))
+            .collect();
+        println!("{}", serde_json::json!({ "home": home, "runs": runs, "held": held }));
+        return Ok(Outcome::Done);
+    }
+    println!("Recent runs:");
+    if runs.is_empty() {
+        println!("  none");
+    }
+    for run in &runs {
+        let ended = run.ended_at.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+        println!(
+            "  {}  {}  {:<8} {}  ended {}{}",
+            run.started_at.format("%Y-%m-%d %H:%M:%S"),
+            run.run_id,
+            run.outcome,
+            run.pipeline,
+            ended,
+            run.error_class.as_ref().map_or_else(String::new, |c| format!("  ({c})")),
+        );
+    }
+    println!("Held orders:");
+    if held.is_empty() {
+        println!("  none");
+    }
+    for (id, reason, _) in &held {
+        println!("  {id}: {reason}");
+    }
+    Ok(Outcome::Done)
+}

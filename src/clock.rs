@@ -1,0 +1,71 @@
+//! The injected clock: the only place that reads wall time.
+//!
+//! Production uses [`SystemClock`]; tests and the sandbox use [`FixedClock`], which only moves when
+//! told to. Everything that needs "now" takes a `&dyn Clock`.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, Utc};
+
+/// A source of the current time.
+pub trait Clock: Send + Sync {
+    /// The current instant in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// Wall-clock time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    #[allow(clippy::disallowed_methods)]
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still until advanced; for tests, the sandbox and the demo.
+#[derive(Debug)]
+pub struct FixedClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl FixedClock {
+    /// A clock frozen at `at`.
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self { now: Mutex::new(at) }
+    }
+
+    /// Move the clock forward (or backward, with a negative duration).
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *now += by;
+    }
+
+    /// Set the clock to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        *now = at;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn fixed_clock_moves_only_when_told() {
+        let start = Utc.with_ymd_and_hms(2026, 11, 30, 4, 0, 0).single().expect("valid date");
+        let clock = FixedClock::new(start);
+        assert_eq!(clock.now(), start);
+        clock.advance(Duration::days(31));
+        assert_eq!(clock.now(), start + Duration::days(31));
+    }
+}

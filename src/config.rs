@@ -1,0 +1,413 @@
+//! The app config: where data lives, which Amazon endpoint, keys, logging and retention periods.
+//!
+//! Layers, later wins: built-in defaults < the config file (`--config FILE`, else
+//! `config/dakiya.toml` when present) < `DAKIYA_*` environment variables, nested with `__`
+//! (`DAKIYA_SPAPI__ENDPOINT`). Unknown keys anywhere are errors. This is the only module that
+//! reads the environment. The three SP-API secrets may come from the environment (CI, tests) but
+//! never from a config file: a file that holds one is rejected.
+//!
+//! Pipeline files (what a run does) are a separate format, see [`crate::pipeline`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::outcome::Invalid;
+
+/// The India marketplace id.
+pub const MARKETPLACE_IN: &str = "A21TJRUUN4KGV";
+
+/// The whole app config, after all layers are merged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppConfig {
+    /// Data directory (database, keystore, logs, labels). `--home` and `DAKIYA_HOME` override it.
+    pub home: Option<PathBuf>,
+    /// The seller's own business facts (not PII).
+    pub seller: SellerConfig,
+    /// Where and how to reach the Selling Partner API.
+    pub spapi: SpApiConfig,
+    /// How the keystore and credentials are protected.
+    pub keys: KeysConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// Retention periods (spec section 5).
+    pub retention: RetentionConfig,
+}
+
+/// The seller's business facts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SellerConfig {
+    /// Two-digit GST state code of the seller's place of business (Gujarat = "24").
+    pub state_code: String,
+    /// Merchant (seller) id, used in the documents feed header.
+    pub merchant_id: String,
+}
+
+impl Default for SellerConfig {
+    fn default() -> Self {
+        Self { state_code: "24".into(), merchant_id: String::new() }
+    }
+}
+
+/// Selling Partner API endpoint settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SpApiConfig {
+    /// SP-API base URL (India is served by the EU endpoint).
+    pub endpoint: String,
+    /// Login with Amazon token URL.
+    pub lwa_endpoint: String,
+    /// Marketplace country code; only "IN" is supported.
+    pub marketplace: String,
+    /// True only against the local sandbox: allows plain `http://` to a loopback address and
+    /// the insecure test key.
+    pub sandbox: bool,
+    /// Per-request timeout.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// Attempts per call for retryable failures (429, 5xx, timeouts, connection errors).
+    pub max_attempts: u32,
+    /// Speed factor for rate limits and backoff; honoured only with `sandbox = true` (tests and
+    /// benchmarks run the sandbox's buckets this much faster).
+    pub rate_scale: f64,
+    /// LWA client id; from the environment only (CI, tests), else the credential store.
+    pub client_id: Option<EnvSecret>,
+    /// LWA client secret; from the environment only (CI, tests), else the credential store.
+    pub client_secret: Option<EnvSecret>,
+    /// Refresh token; from the environment only (CI, tests), else the credential store.
+    pub refresh_token: Option<EnvSecret>,
+}
+
+impl Default for SpApiConfig {
+    fn default() -> Self {
+        Self {
+            endpoint: "https://sellingpartnerapi-eu.amazon.com".into(),
+            lwa_endpoint: "https://api.amazon.com/auth/o2/token".into(),
+            marketplace: "IN".into(),
+            sandbox: false,
+            timeout: Duration::from_secs(30),
+            max_attempts: 5,
+            rate_scale: 1.0,
+            client_id: None,
+            client_secret: None,
+            refresh_token: None,
+        }
+    }
+}
+
+impl SpApiConfig {
+    /// The marketplace id for the configured country.
+    pub fn marketplace_id(&self) -> anyhow::Result<&'static str> {
+        match self.marketplace.as_str() {
+            "IN" => Ok(MARKETPLACE_IN),
+            other => Err(anyhow::Error::new(Invalid(format!(
+                "config key `spapi.marketplace` = {other:?} is not supported; dakiya serves Amazon.in (\"IN\")"
+            )))),
+        }
+    }
+}
+
+/// How secrets at rest are protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protection {
+    /// Windows DPAPI, user scope, with app entropy (Windows only).
+    Dpapi,
+    /// A key derived from a passphrase with Argon2id (`DAKIYA_PASSPHRASE` or a prompt).
+    Passphrase,
+    /// A fixed, publicly known key. Accepted only with `spapi.sandbox = true` (tests, demo).
+    InsecureTestKey,
+}
+
+/// Keystore settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeysConfig {
+    /// Protection of the keystore and credential store.
+    pub protection: Protection,
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        let protection = if cfg!(windows) { Protection::Dpapi } else { Protection::Passphrase };
+        Self { protection }
+    }
+}
+
+/// Format of log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// JSON lines.
+    Json,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// Level filter for stderr and the log files (e.g. "info", "debug", "dakiya=debug").
+    pub level: String,
+    /// Format on stderr; the daily files under `<home>/logs/` are always JSON lines.
+    pub stderr_format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".into(), stderr_format: LogFormat::Pretty }
+    }
+}
+
+/// Retention periods; defaults follow spec section 5.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetentionConfig {
+    /// Customer PII is purged this long after delivery.
+    #[serde(with = "humantime_serde")]
+    pub pii_after_delivery: Duration,
+    /// PII of orders that end without delivery (cancelled, returned, lost) is purged this long
+    /// after that end.
+    #[serde(with = "humantime_serde")]
+    pub pii_after_end: Duration,
+    /// Hard cap after purchase for PII of orders no longer in transit.
+    #[serde(with = "humantime_serde")]
+    pub pii_hard_cap: Duration,
+    /// Application log files are deleted after this.
+    #[serde(with = "humantime_serde")]
+    pub logs: Duration,
+    /// Run history and the API call log are deleted after this.
+    #[serde(with = "humantime_serde")]
+    pub run_history: Duration,
+    /// Order records are kept this many months after the due date of the annual GST return of
+    /// their financial year (31 December after the year ends).
+    pub gst_record_months: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        const DAY: u64 = 24 * 60 * 60;
+        Self {
+            pii_after_delivery: Duration::from_secs(30 * DAY),
+            pii_after_end: Duration::from_secs(30 * DAY),
+            pii_hard_cap: Duration::from_secs(60 * DAY),
+            logs: Duration::from_secs(90 * DAY),
+            run_history: Duration::from_secs(90 * DAY),
+            gst_record_months: 72,
+        }
+    }
+}
+
+/// A secret taken from the environment. Redacted in `Debug`, `Display` and serialization.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct EnvSecret(SecretString);
+
+impl EnvSecret {
+    /// Wrap a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(SecretString::from(value.into()))
+    }
+
+    /// The secret value; use only to send it where it belongs.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for EnvSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for EnvSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl Serialize for EnvSecret {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
+/// The secrets that must never be read from a config file.
+const SECRET_KEYS: [&str; 3] = ["spapi.client_id", "spapi.client_secret", "spapi.refresh_token"];
+
+/// The default config file, relative to the working directory.
+pub const DEFAULT_CONFIG_FILE: &str = "config/dakiya.toml";
+
+/// Where the config came from, for `config show` and audit.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The merged config.
+    pub config: AppConfig,
+    /// The config file used, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// Load the config: defaults < file < `DAKIYA_*` environment.
+///
+/// `file` is the `--config` argument; without it `config/dakiya.toml` is used when it exists.
+/// A named file that does not exist is an error.
+pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
+    let file = match file {
+        Some(path) => {
+            if !path.is_file() {
+                return Err(anyhow::Error::new(Invalid(format!(
+                    "{}: config file not found",
+                    path.display()
+                ))));
+            }
+            Some(path.to_path_buf())
+        }
+        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.is_file()),
+    };
+    let mut figment = Figment::from(Serialized::defaults(AppConfig::default()));
+    if let Some(path) = &file {
+        let from_file = Figment::from(Toml::file(path));
+        for key in SECRET_KEYS {
+            if from_file.find_value(key).is_ok() {
+                let parts: Vec<String> = key.split('.').map(str::to_owned).collect();
+                let (line, col) = locate_key(path, &parts).unwrap_or((1, 1));
+                return Err(anyhow::Error::new(Invalid(format!(
+                    "{}:{line}:{col}: error: config key `{key}` must not be in a config file: secrets are never stored in plain text\n  \
+                     help: remove it and run `dakiya credentials set` (or set it in the environment for CI)",
+                    path.display()
+                ))));
+            }
+        }
+        figment = figment.merge(Toml::file(path));
+    }
+    // `DAKIYA_PASSPHRASE` unlocks the keystore and is read by the keystore, not the config.
+    figment = figment.merge(Env::prefixed("DAKIYA_").ignore(&["passphrase"]).split("__"));
+    let config: AppConfig = figment.extract().map_err(|err| {
+        let lines: Vec<String> = err.into_iter().map(|e| render_error(&e)).collect();
+        anyhow::Error::new(Invalid(lines.join("\n")))
+    })?;
+    if let Err(err) = config.spapi.marketplace_id() {
+        let from_file = figment.find_metadata("spapi.marketplace").and_then(|m| m.source.as_ref()).and_then(|s| s.file_path()).map(Path::to_path_buf);
+        return Err(match from_file {
+            Some(file) => {
+                let (line, col) = locate_key(&file, &["spapi".to_owned(), "marketplace".to_owned()]).unwrap_or((1, 1));
+                anyhow::Error::new(Invalid(format!("{}:{line}:{col}: error: {err}", relative(&file).display())))
+            }
+            None => err,
+        });
+    }
+    if config.seller.state_code.len() != 2 || !config.seller.state_code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(anyhow::Error::new(Invalid(format!(
+            "config: seller.state_code = {:?} must be a two-digit GST state code such as \"24\" (Gujarat)",
+            config.seller.state_code
+        ))));
+    }
+    Ok(Loaded { config, file })
+}
+
+/// Render a figment error as `file:line:col: error: config key `a.b`: …` when it came from a
+/// file (the position is looked up in the file), else `DAKIYA_* environment: …`.
+fn render_error(err: &figment::Error) -> String {
+    use figment::error::Kind;
+    let key = err.path.join(".");
+    let what = match &err.kind {
+        Kind::UnknownField(field, expected) => {
+            format!("unknown key `{field}`; known keys here: {}", expected.join(", "))
+        }
+        other => other.to_string(),
+    };
+    let file = err.metadata.as_ref().and_then(|m| m.source.as_ref()).and_then(|s| s.file_path()).map(Path::to_path_buf);
+    match file {
+        Some(file) => {
+            let (line, col) = locate_key(&file, &err.path).unwrap_or((1, 1));
+            format!("{}:{line}:{col}: error: config key `{key}`: {what}", relative(&file).display())
+        }
+        None => {
+            let name = err.metadata.as_ref().map_or_else(|| "built-in defaults".to_owned(), |m| m.name.to_string());
+            format!("config ({name}): key `{key}`: {what}")
+        }
+    }
+}
+
+/// A path relative to the working directory when it is inside it (figment makes paths absolute).
+fn relative(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
+/// Line and column of a dotted key in a TOML file.
+fn locate_key(file: &Path, path: &[String]) -> Option<(usize, usize)> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let root = toml::de::DeTable::parse(&text).ok()?;
+    let mut table = root.get_ref();
+    let mut span = None;
+    for (idx, part) in path.iter().enumerate() {
+        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == part)?;
+        span = Some(key.span());
+        if idx + 1 < path.len() {
+            table = value.get_ref().as_table()?;
+        }
+    }
+    span.map(|s| crate::pipeline::diagnostic::line_col(&text, s.start))
+}
+
+/// Resolve the data directory: `--home` / `DAKIYA_HOME` (already merged by the caller),
+/// else the config's `home`, else the platform default (`%LOCALAPPDATA%\dakiya` on Windows).
+pub fn resolve_home(cli_home: Option<&Path>, config: &AppConfig) -> anyhow::Result<PathBuf> {
+    if let Some(home) = cli_home.or(config.home.as_deref()) {
+        return Ok(home.to_path_buf());
+    }
+    let dirs = directories::ProjectDirs::from("", "", "dakiya").ok_or_else(|| {
+        anyhow::Error::new(Invalid(
+            "no home directory could be determined; pass --home DIR or set DAKIYA_HOME".into(),
+        ))
+    })?;
+    Ok(dirs.data_local_dir().to_path_buf())
+}
+
+/// Render the effective config as TOML with secrets redacted (`dakiya config show`).
+pub fn show(loaded: &Loaded) -> anyhow::Result<String> {
+    let mut out = String::new();
+    match &loaded.file {
+        Some(path) => out.push_str(&format!("# config file: {}\n", path.display())),
+        None => out.push_str("# config file: none (built-in defaults and DAKIYA_* environment)\n"),
+    }
+    out.push_str(&toml::to_string_pretty(&loaded.config)?);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug_display_and_show() {
+        let mut config = AppConfig::default();
+        config.spapi.client_secret = Some(EnvSecret::new("canary-secret-5c1f"));
+        config.spapi.refresh_token = Some(EnvSecret::new("Atzr|canary-refresh"));
+        let debug = format!("{config:?}");
+        assert!(!debug.contains("canary"), "{debug}");
+        let shown = show(&Loaded { config, file: None }).expect("renders");
+        assert!(!shown.contains("canary"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn only_india_is_supported() {
+        let mut spapi = SpApiConfig::default();
+        assert_eq!(spapi.marketplace_id().expect("IN"), MARKETPLACE_IN);
+        spapi.marketplace = "US".into();
+        assert!(spapi.marketplace_id().is_err());
+    }
+}

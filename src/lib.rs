@@ -1,0 +1,35 @@
+//! dakiya ("postman"): hands-off Amazon.in Easy Ship fulfilment for a one-person seller.
+//!
+//! Every hour Task Scheduler starts `dakiya run`: a declarative pipeline (`pipelines/*.toml`) of
+//! stages fetches orders through the Selling Partner API, sizes them, books Easy Ship pickups,
+//! fetches labels and deletes customer data on time. See `ARCHITECTURE.md` for the code map.
+//!
+//! Module map (one line each; details in each module's own doc):
+//! - [`cli`]: clap definitions and command dispatch; returns outcomes, never exits.
+//! - [`config`]: the app config (figment: defaults < file < `DAKIYA_*` env); the only module that
+//!   reads the environment.
+//! - [`clock`]: the injected clock; the only place wall time is read.
+//! - [`telemetry`]: tracing setup (stderr + daily JSON files), never logs PII.
+//! - [`lock`]: the single-instance run lock.
+//! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
+//! - [`stage`]: the closed `StageKind` registry and one module per stage.
+//! - [`runner`]: runs a validated plan, records the run, builds the run report.
+//! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
+//! - [`spapi`]: the Selling Partner API client (the only HTTP to Amazon).
+//! - [`store`]: the DuckDB store, migrations and typed queries; no PII columns.
+//! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
+//! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod lock;
+pub mod outcome;
+pub mod pipeline;
+pub mod runner;
+pub mod sandbox;
+pub mod stage;
+pub mod spapi;
+pub mod store;
+pub mod telemetry;
+pub mod vault;

@@ -1,0 +1,220 @@
+//! The operations dakiya calls and Amazon's published rate limits for each
+//! (`reference/sp-api.md` §3.1, from the models' descriptions), and the client-side token
+//! buckets that pace calls so Amazon never has to throttle us.
+//!
+//! Each operation has its own bucket, seeded with the published rate and burst and updated from
+//! `x-amzn-RateLimit-Limit` when Amazon sends it. `scale` speeds every bucket up by a known factor
+//! for tests and benchmarks against the sandbox (which scales its own buckets the same way).
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+/// An Amazon operation (or a step of one, such as a document download).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    /// Login with Amazon token exchange.
+    LwaToken,
+    /// Orders 2026-01-01 `searchOrders`.
+    SearchOrders,
+    /// Orders 2026-01-01 `getOrder`.
+    GetOrder,
+    /// Orders v0 `confirmShipment`.
+    ConfirmShipment,
+    /// Easy Ship `listHandoverSlots`.
+    ListHandoverSlots,
+    /// Easy Ship `createScheduledPackage`.
+    CreateScheduledPackage,
+    /// Easy Ship `getScheduledPackage`.
+    GetScheduledPackage,
+    /// Easy Ship `updateScheduledPackages`.
+    UpdateScheduledPackages,
+    /// Feeds `createFeedDocument`.
+    CreateFeedDocument,
+    /// PUT of the feed content to the pre-signed URL.
+    UploadFeedDocument,
+    /// Feeds `createFeed`.
+    CreateFeed,
+    /// Feeds `getFeed`.
+    GetFeed,
+    /// Feeds `getFeedDocument`.
+    GetFeedDocument,
+    /// Reports `getReport`.
+    GetReport,
+    /// Reports `getReportDocument`.
+    GetReportDocument,
+    /// GET of a document from its pre-signed URL.
+    DownloadDocument,
+    /// Tokens `createRestrictedDataToken`.
+    CreateRestrictedDataToken,
+}
+
+impl Op {
+    /// Every operation.
+    pub const ALL: [Op; 17] = [
+        Op::LwaToken,
+        Op::SearchOrders,
+        Op::GetOrder,
+        Op::ConfirmShipment,
+        Op::ListHandoverSlots,
+        Op::CreateScheduledPackage,
+        Op::GetScheduledPackage,
+        Op::UpdateScheduledPackages,
+        Op::CreateFeedDocument,
+        Op::UploadFeedDocument,
+        Op::CreateFeed,
+        Op::GetFeed,
+        Op::GetFeedDocument,
+        Op::GetReport,
+        Op::GetReportDocument,
+        Op::DownloadDocument,
+        Op::CreateRestrictedDataToken,
+    ];
+
+    /// The operation name as Amazon's models spell it (used in logs and the call log).
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::LwaToken => "lwaToken",
+            Op::SearchOrders => "searchOrders",
+            Op::GetOrder => "getOrder",
+            Op::ConfirmShipment => "confirmShipment",
+            Op::ListHandoverSlots => "listHandoverSlots",
+            Op::CreateScheduledPackage => "createScheduledPackage",
+            Op::GetScheduledPackage => "getScheduledPackage",
+            Op::UpdateScheduledPackages => "updateScheduledPackages",
+            Op::CreateFeedDocument => "createFeedDocument",
+            Op::UploadFeedDocument => "uploadFeedDocument",
+            Op::CreateFeed => "createFeed",
+            Op::GetFeed => "getFeed",
+            Op::GetFeedDocument => "getFeedDocument",
+            Op::GetReport => "getReport",
+            Op::GetReportDocument => "getReportDocument",
+            Op::DownloadDocument => "downloadDocument",
+            Op::CreateRestrictedDataToken => "createRestrictedDataToken",
+        }
+    }
+
+    /// The operation with this name.
+    pub fn from_name(name: &str) -> Option<Op> {
+        Op::ALL.into_iter().find(|op| op.name() == name)
+    }
+
+    /// Published `(rate per second, burst)`; `None` for calls outside SP-API's usage plans
+    /// (LWA, pre-signed URL transfers).
+    pub fn published_limit(self) -> Option<(f64, u32)> {
+        match self {
+            Op::LwaToken | Op::UploadFeedDocument | Op::DownloadDocument => None,
+            Op::SearchOrders => Some((0.0056, 20)),
+            Op::GetOrder => Some((0.5, 30)),
+            Op::ConfirmShipment => Some((2.0, 10)),
+            Op::ListHandoverSlots
+            | Op::CreateScheduledPackage
+            | Op::GetScheduledPackage
+            | Op::UpdateScheduledPackages => Some((1.0, 5)),
+            Op::CreateFeedDocument => Some((0.5, 15)),
+            Op::CreateFeed => Some((0.0083, 15)),
+            Op::GetFeed => Some((2.0, 15)),
+            Op::GetFeedDocument => Some((0.0222, 10)),
+            Op::GetReport => Some((2.0, 15)),
+            Op::GetReportDocument => Some((0.0167, 15)),
+            Op::CreateRestrictedDataToken => Some((1.0, 10)),
+        }
+    }
+
+    /// True for SP-API operations (what "Amazon calls per order" counts).
+    pub fn is_sp_api(self) -> bool {
+        self.published_limit().is_some()
+    }
+}
+
+/// One client-side bucket.
+struct Bucket {
+    limiter: Arc<DefaultDirectRateLimiter>,
+    rate: f64,
+}
+
+fn quota(rate_per_sec: f64, burst: u32) -> Option<Quota> {
+    if !(rate_per_sec.is_finite() && rate_per_sec > 0.0) {
+        return None;
+    }
+    let period = Duration::from_secs_f64(1.0 / rate_per_sec);
+    Some(Quota::with_period(period)?.allow_burst(NonZeroU32::new(burst.max(1))?))
+}
+
+/// Per-operation token buckets.
+pub struct Limits {
+    scale: f64,
+    /// Fraction of the published rate we use, so clock jitter never provokes a 429.
+    margin: f64,
+    buckets: Mutex<HashMap<Op, Bucket>>,
+}
+
+impl Limits {
+    /// Buckets at the published rates × `scale` (1.0 for Amazon; larger for the sandbox).
+    pub fn new(scale: f64) -> Self {
+        let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
+        let limits = Limits { scale, margin: 0.97, buckets: Mutex::new(HashMap::new()) };
+        for op in Op::ALL {
+            if let Some((rate, burst)) = op.published_limit() {
+                limits.install(op, rate, burst);
+            }
+        }
+        limits
+    }
+
+    fn install(&self, op: Op, rate: f64, burst: u32) {
+        if let Some(q) = quota(rate * self.scale * self.margin, burst) {
+            let bucket = Bucket { limiter: Arc::new(RateLimiter::direct(q)), rate };
+            self.buckets.lock().unwrap_or_else(|p| p.into_inner()).insert(op, bucket);
+        }
+    }
+
+    /// Wait until `op` may be called.
+    pub async fn until_ready(&self, op: Op) {
+        let limiter = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| Arc::clone(&b.limiter));
+        if let Some(limiter) = limiter {
+            limiter.until_ready().await;
+        }
+    }
+
+    /// Amazon told us the rate it applies (`x-amzn-RateLimit-Limit`, requests per second,
+    /// unscaled). A changed rate replaces the bucket; the burst stays as published.
+    pub fn observe_rate(&self, op: Op, rate: f64) {
+        let Some((_, burst)) = op.published_limit() else { return };
+        let current = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| b.rate);
+        if let Some(current) = current {
+            if rate.is_finite() && rate > 0.0 && (rate - current).abs() > current * 0.01 {
+                tracing::info!(operation = op.name(), published = current, observed = rate, "Amazon reports a different rate limit; pacing follows it.");
+                self.install(op, rate, burst);
+            }
+        }
+    }
+
+    /// The rate in use for `op` (unscaled), for the benchmark's floor computation.
+    pub fn rate(&self, op: Op) -> Option<f64> {
+        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| b.rate)
+    }
+
+    /// The scale factor.
+    pub fn scale(&self) -> f64 {
+        self.scale
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_limits_match_the_published_table() {
+        for op in Op::ALL {
+            assert_eq!(Op::from_name(op.name()), Some(op));
+        }
+        assert_eq!(Op::SearchOrders.published_limit(), Some((0.0056, 20)));
+        assert_eq!(Op::CreateScheduledPackage.published_limit(), Some((1.0, 5)));
+        assert!(!Op::DownloadDocument.is_sp_api());
+    }
+}

@@ -1,0 +1,99 @@
+-- dakiya schema v1. Plain tables hold no PII: see the column allow-list test.
+-- Money is integer paise; times are UTC TIMESTAMPs.
+
+CREATE TABLE orders (
+    order_id          VARCHAR PRIMARY KEY,
+    purchase_date     TIMESTAMP NOT NULL,
+    last_updated      TIMESTAMP,
+    order_status      VARCHAR NOT NULL,
+    easy_ship_status  VARCHAR,
+    is_easy_ship      BOOLEAN NOT NULL DEFAULT FALSE,
+    is_business       BOOLEAN NOT NULL DEFAULT FALSE,
+    is_cod            BOOLEAN NOT NULL DEFAULT FALSE,
+    ship_state_code   VARCHAR,            -- GST state code, e.g. '24'
+    state_unknown     BOOLEAN NOT NULL DEFAULT FALSE, -- spelling not recognised: flagged for GST
+    total_paise       BIGINT,
+    currency          VARCHAR,
+    hold_reason       VARCHAR,
+    held_at           TIMESTAMP,
+    delivered_at      TIMESTAMP,
+    ended_at          TIMESTAMP,           -- cancelled / returned / lost
+    end_reason        VARCHAR,
+    pii_deadline      TIMESTAMP,
+    pii_purged_at     TIMESTAMP,
+    first_seen        TIMESTAMP NOT NULL,
+    updated_at        TIMESTAMP NOT NULL
+);
+
+CREATE TABLE order_items (
+    order_id          VARCHAR NOT NULL,
+    order_item_id     VARCHAR NOT NULL,
+    sku               VARCHAR,
+    asin              VARCHAR,
+    quantity          INTEGER NOT NULL,
+    item_price_paise  BIGINT,
+    item_tax_paise    BIGINT,
+    shipping_paise    BIGINT,
+    shipping_tax_paise BIGINT,
+    discount_paise    BIGINT,
+    PRIMARY KEY (order_id, order_item_id)
+);
+
+CREATE TABLE packages (
+    order_id          VARCHAR PRIMARY KEY,
+    state             VARCHAR NOT NULL,    -- intent | scheduled | failed
+    box               VARCHAR,
+    length_cm         DOUBLE,
+    width_cm          DOUBLE,
+    height_cm         DOUBLE,
+    weight_g          DOUBLE,
+    slot_id           VARCHAR,
+    slot_start        TIMESTAMP,
+    slot_end          TIMESTAMP,
+    handover_method   VARCHAR,
+    package_id        VARCHAR,
+    package_status    VARCHAR,
+    tracking_id       VARCHAR,
+    invoice_number    VARCHAR,
+    invoice_date      TIMESTAMP,
+    intent_at         TIMESTAMP NOT NULL,
+    scheduled_at      TIMESTAMP,
+    updated_at        TIMESTAMP NOT NULL
+);
+
+CREATE TABLE watermarks (
+    name              VARCHAR PRIMARY KEY,
+    value             TIMESTAMP NOT NULL
+);
+
+CREATE TABLE runs (
+    run_id            VARCHAR PRIMARY KEY,
+    pipeline          VARCHAR NOT NULL,
+    started_at        TIMESTAMP NOT NULL,
+    ended_at          TIMESTAMP,
+    outcome           VARCHAR NOT NULL,    -- running | done | partial | failed
+    error_class       VARCHAR
+);
+
+CREATE TABLE run_stages (
+    run_id            VARCHAR NOT NULL,
+    seq               INTEGER NOT NULL,
+    stage             VARCHAR NOT NULL,
+    started_at        TIMESTAMP NOT NULL,
+    duration_ms       BIGINT NOT NULL,
+    outcome           VARCHAR NOT NULL,    -- done | partial | failed
+    counts            VARCHAR NOT NULL,    -- JSON object of named counts
+    held              INTEGER NOT NULL,
+    PRIMARY KEY (run_id, seq)
+);
+
+CREATE TABLE api_calls (
+    run_id            VARCHAR,
+    called_at         TIMESTAMP NOT NULL,
+    operation         VARCHAR NOT NULL,
+    http_status       INTEGER,
+    request_id        VARCHAR,
+    duration_ms       BIGINT NOT NULL,
+    attempt           INTEGER NOT NULL,
+    error_class       VARCHAR
+);

@@ -1,0 +1,9 @@
+//! The one integration-test binary (cargo's `tests/testsuite` layout): modules by area.
+
+mod support;
+
+mod bad_pipeline;
+mod cli;
+mod pipeline_files;
+mod store;
+mod tidy;

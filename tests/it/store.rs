@@ -1,0 +1,95 @@
+//! The store: migrations from empty, the PII column allow-list, refusal to touch foreign, newer
+//! or damaged databases.
+
+use dakiya::store::{Store, StoreError, DB_FILE, SCHEMA_VERSION};
+
+/// Every column of the plain schema. A new column must be added here on purpose, after checking
+/// it can never hold PII (names, addresses, postal codes, phones, emails, buyer GSTINs).
+const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
+    ("api_calls", &["run_id", "called_at", "operation", "http_status", "request_id", "duration_ms", "attempt", "error_class"]),
+    ("dakiya_schema", &["version", "applied_at"]),
+    ("order_items", &["order_id", "order_item_id", "sku", "asin", "quantity", "item_price_paise", "item_tax_paise", "shipping_paise", "shipping_tax_paise", "discount_paise"]),
+    ("orders", &["order_id", "purchase_date", "last_updated", "order_status", "easy_ship_status", "is_easy_ship", "is_business", "is_cod", "ship_state_code", "state_unknown", "total_paise", "currency", "hold_reason", "held_at", "delivered_at", "ended_at", "end_reason", "pii_deadline", "pii_purged_at", "first_seen", "updated_at"]),
+    ("packages", &["order_id", "state", "box", "length_cm", "width_cm", "height_cm", "weight_g", "slot_id", "slot_start", "slot_end", "handover_method", "package_id", "package_status", "tracking_id", "invoice_number", "invoice_date", "intent_at", "scheduled_at", "updated_at"]),
+    ("purge_log", &["purged_at", "run_id", "rule", "n_rows", "epochs", "dry_run"]),
+    ("run_stages", &["run_id", "seq", "stage", "started_at", "duration_ms", "outcome", "counts", "held"]),
+    ("runs", &["run_id", "pipeline", "started_at", "ended_at", "outcome", "error_class"]),
+    // The vault holds only ciphertext, nonces and key ids; PII never appears in plaintext.
+    ("vault", &["order_id", "field", "key_id", "epoch", "deadline", "nonce", "ciphertext", "sealed_at"]),
+    ("watermarks", &["name", "value"]),
+];
+
+#[test]
+fn given_an_empty_home_when_opened_then_all_migrations_apply() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(home.path()).expect("open");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    drop(store);
+    // Opening again is a no-op.
+    let store = Store::open(home.path()).expect("reopen");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+}
+
+#[test]
+fn every_plain_column_is_on_the_pii_free_allow_list() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(home.path()).expect("open");
+    let columns = store.columns().expect("columns");
+    assert!(!columns.is_empty());
+    for (table, column) in &columns {
+        let allowed = ALLOWED_COLUMNS
+            .iter()
+            .find(|(t, _)| t == table)
+            .is_some_and(|(_, cols)| cols.contains(&column.as_str()));
+        assert!(allowed, "column {table}.{column} is not on the PII-free allow-list");
+    }
+    for (table, cols) in ALLOWED_COLUMNS {
+        for col in *cols {
+            assert!(columns.iter().any(|(t, c)| t == table && c == col), "allow-list names {table}.{col}, which no longer exists");
+        }
+    }
+}
+
+#[test]
+fn given_a_newer_schema_when_opened_then_refused_and_untouched() {
+    let home = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(home.path()).expect("open");
+        store.conn().execute("INSERT INTO dakiya_schema (version) VALUES (?)", [SCHEMA_VERSION + 1]).expect("bump");
+        store.checkpoint().expect("checkpoint");
+    }
+    let db = home.path().join(DB_FILE);
+    let before = std::fs::read(&db).expect("read db");
+    let err = Store::open(home.path()).expect_err("newer must be refused");
+    assert!(matches!(err, StoreError::Newer { found, .. } if found == SCHEMA_VERSION + 1), "{err}");
+    assert_eq!(std::fs::read(&db).expect("read db"), before, "the file must be untouched");
+}
+
+#[test]
+fn given_a_foreign_duckdb_file_when_opened_then_refused() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let db = home.path().join(DB_FILE);
+    {
+        let conn = duckdb::Connection::open(&db).expect("open foreign");
+        conn.execute_batch("CREATE TABLE accounts (id INTEGER)").expect("create");
+    }
+    let err = Store::open(home.path()).expect_err("foreign must be refused");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+}
+
+#[test]
+fn given_a_truncated_database_when_opened_then_clear_error_and_file_untouched() {
+    let home = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(home.path()).expect("open");
+        store.checkpoint().expect("checkpoint");
+    }
+    let db = home.path().join(DB_FILE);
+    let bytes = std::fs::read(&db).expect("read");
+    let truncated = &bytes[..bytes.len() / 3];
+    std::fs::write(&db, truncated).expect("truncate");
+    let err = Store::open(home.path()).expect_err("truncated must fail");
+    let msg = err.to_string();
+    assert!(msg.contains("cannot open the database") && msg.contains("left untouched"), "{msg}");
+    assert_eq!(std::fs::read(&db).expect("read"), truncated, "the damaged file must not be rewritten");
+}
