@@ -47,6 +47,8 @@ pub struct SandboxOptions {
     pub orders: usize,
     /// Simulated start time.
     pub start: DateTime<Utc>,
+    /// When the first generated order was placed (default: `start`).
+    pub first_order_at: Option<DateTime<Utc>>,
     /// Orders are created over this long after the start.
     pub spread: Duration,
     /// Rate limits run this many times faster than Amazon's.
@@ -61,6 +63,8 @@ pub struct SandboxOptions {
     pub stall: std::time::Duration,
     /// Access token lifetime in seconds.
     pub token_lifetime: i64,
+    /// Keep every request and response body (contract tests validate them against the models).
+    pub record_exchanges: bool,
 }
 
 impl Default for SandboxOptions {
@@ -69,6 +73,7 @@ impl Default for SandboxOptions {
             seed: 1,
             orders: 40,
             start: DateTime::<Utc>::from_timestamp(1_796_000_000, 0).unwrap_or_default(),
+            first_order_at: None,
             spread: Duration::hours(10),
             rate_scale: 1.0,
             fault_rate: 0.0,
@@ -76,6 +81,7 @@ impl Default for SandboxOptions {
             feed_polls: 1,
             stall: std::time::Duration::from_secs(3),
             token_lifetime: 3600,
+            record_exchanges: false,
         }
     }
 }
@@ -93,6 +99,38 @@ pub struct JournalEntry {
     pub status: u16,
     /// What happened (`created package …`, `fault 503`, `throttled`, …).
     pub outcome: String,
+}
+
+/// A fault a test forces on the next call of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// 429 without a pacing header.
+    Throttle,
+    /// 500 before any effect.
+    E500,
+    /// 503 before any effect.
+    E503,
+    /// Answer only after `stall` (the effect happened; the caller times out).
+    Stall,
+    /// Half the body (the effect happened).
+    Truncate,
+    /// Connection reset mid-body (the effect happened).
+    Reset,
+}
+
+/// One recorded HTTP exchange (with `record_exchanges`).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Request body.
+    pub request: Vec<u8>,
+    /// Status.
+    pub status: u16,
+    /// Response body.
+    pub response: Vec<u8>,
 }
 
 pub(crate) struct Token {
@@ -130,6 +168,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<ChaCha8Rng>,
     pub counter: Mutex<u64>,
     pub base_url: Mutex<String>,
+    pub forced: Mutex<Vec<(Op, FaultKind)>>,
+    pub exchanges: Mutex<Vec<Exchange>>,
 }
 
 impl Shared {
@@ -159,7 +199,7 @@ impl Sandbox {
         let clock = Arc::new(FixedClock::new(options.start));
         let world = World::new(
             WorldOptions { seed: options.seed, orders: options.orders, spread: options.spread, pii_role: options.pii_role },
-            options.start,
+            options.first_order_at.unwrap_or(options.start),
         );
         let mut limiters = HashMap::new();
         for op in Op::ALL {
@@ -183,6 +223,8 @@ impl Sandbox {
             limiters,
             counter: Mutex::new(0),
             base_url: Mutex::new(String::new()),
+            forced: Mutex::new(Vec::new()),
+            exchanges: Mutex::new(Vec::new()),
         });
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
@@ -230,6 +272,16 @@ impl Sandbox {
     /// Everything requested so far.
     pub fn journal(&self) -> Vec<JournalEntry> {
         self.shared.journal.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Force `kind` on the next call of `op` (in addition to any seeded faults).
+    pub fn inject(&self, op: Op, kind: FaultKind) {
+        self.shared.forced.lock().unwrap_or_else(|p| p.into_inner()).push((op, kind));
+    }
+
+    /// Recorded exchanges (with `record_exchanges`).
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// Read the world.

@@ -16,7 +16,7 @@ use rand::Rng as _;
 use serde_json::{json, Value};
 
 use super::world::{Fate, PkgStatus, SimOrder, SimPackage, SimSlot};
-use super::{docs, Feed, Report, Shared, Token};
+use super::{docs, Exchange, FaultKind, Feed, Report, Shared, Token};
 use crate::clock::Clock;
 use crate::config::MARKETPLACE_IN;
 use crate::spapi::limits::Op;
@@ -43,7 +43,33 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/tokens/2021-03-01/restrictedDataToken", post(create_rdt))
         .route("/_presigned/upload/{document_id}", put(upload))
         .route("/_presigned/download/{document_id}", get(download))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), record))
         .with_state(shared)
+}
+
+/// Keep request and response bodies when the sandbox records exchanges.
+async fn record(State(shared): S, req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !shared.options.record_exchanges {
+        return next.run(req).await;
+    }
+    let method = req.method().to_string();
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    let request = axum::body::to_bytes(body, 64 << 20).await.map(|b| b.to_vec()).unwrap_or_default();
+    let resp = next.run(axum::extract::Request::from_parts(parts, Body::from(request.clone()))).await;
+    let status = resp.status().as_u16();
+    let (parts, body) = resp.into_parts();
+    match axum::body::to_bytes(body, 64 << 20).await {
+        Ok(bytes) => {
+            shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).push(Exchange { method, path, request, status, response: bytes.to_vec() });
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => {
+            // A reset fault: keep it a reset.
+            let stream = futures_util::stream::iter(vec![Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: connection reset"))]);
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+    }
 }
 
 fn iso(t: DateTime<Utc>) -> String {
@@ -62,6 +88,7 @@ fn money(paise: i64) -> Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fault {
     None,
+    Throttle,
     E500,
     E503,
     Stall,
@@ -84,7 +111,20 @@ fn error(shared: &Shared, status: StatusCode, code: &str, message: &str) -> Resp
 /// Draw a fault, apply the token bucket, early faults and auth. On success returns the late
 /// fault to apply to the response.
 fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, &str)>, order: Option<&str>) -> Result<Fault, Response> {
-    let fault = {
+    let forced = {
+        let mut forced = shared.forced.lock().unwrap_or_else(|p| p.into_inner());
+        forced.iter().position(|(o, _)| *o == op).map(|idx| forced.remove(idx).1)
+    };
+    let fault = if let Some(kind) = forced {
+        match kind {
+            FaultKind::Throttle => Fault::Throttle,
+            FaultKind::E500 => Fault::E500,
+            FaultKind::E503 => Fault::E503,
+            FaultKind::Stall => Fault::Stall,
+            FaultKind::Truncate => Fault::Truncate,
+            FaultKind::Reset => Fault::Reset,
+        }
+    } else {
         let mut rng = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         if shared.options.fault_rate > 0.0 && rng.gen_bool(shared.options.fault_rate.clamp(0.0, 1.0)) {
             match rng.gen_range(0..5) {
@@ -99,7 +139,7 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
         }
     };
     if let Some(limiter) = shared.limiters.get(&op) {
-        if limiter.check().is_err() {
+        if fault == Fault::Throttle || limiter.check().is_err() {
             shared.log(op.name(), order, 429, "throttled");
             return Err(error(shared, StatusCode::TOO_MANY_REQUESTS, "QuotaExceeded", "You exceeded your quota for the requested resource."));
         }
@@ -162,7 +202,7 @@ async fn finish_bytes(shared: &Shared, op: Op, fault: Fault, status: StatusCode,
             ]);
             (status, headers, Body::from_stream(stream)).into_response()
         }
-        Fault::None | Fault::E500 | Fault::E503 => (status, headers, bytes).into_response(),
+        Fault::None | Fault::Throttle | Fault::E500 | Fault::E503 => (status, headers, bytes).into_response(),
     };
     let mut resp = with_request_id(shared, resp);
     // Like Amazon: the applied rate (unscaled, requests per second) on successful responses.

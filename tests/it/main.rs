@@ -5,5 +5,7 @@ mod support;
 mod bad_pipeline;
 mod cli;
 mod pipeline_files;
+mod spapi_client;
+mod contract;
 mod store;
 mod tidy;

@@ -54,3 +54,49 @@ pub fn run(mut cmd: Command) -> (i32, String, String) {
         String::from_utf8_lossy(&stderr).into_owned(),
     )
 }
+
+/// A sandbox on a free loopback port with `options`, and an SP-API client pointed at it.
+pub mod spapi {
+    use std::sync::Arc;
+
+    use dakiya::clock::Clock;
+    use dakiya::config::MARKETPLACE_IN;
+    use dakiya::sandbox::{Sandbox, SandboxOptions, CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN};
+    use dakiya::spapi::{ClientOptions, Credentials, SpApi};
+    use secrecy::SecretString;
+
+    /// Start a sandbox.
+    pub async fn sandbox(options: SandboxOptions) -> Sandbox {
+        Sandbox::start(options, "127.0.0.1:0".parse().expect("addr")).await.expect("sandbox starts")
+    }
+
+    /// Client options for a sandbox.
+    pub fn client_options(sb: &Sandbox, rate_scale: f64) -> ClientOptions {
+        ClientOptions {
+            endpoint: sb.base_url(),
+            lwa_endpoint: sb.lwa_url(),
+            marketplace_id: MARKETPLACE_IN.into(),
+            sandbox: true,
+            timeout: std::time::Duration::from_millis(1500),
+            max_attempts: 4,
+            rate_scale,
+            retry_base: std::time::Duration::from_millis(40),
+            jitter_seed: Some(7),
+        }
+    }
+
+    /// The sandbox's test credentials.
+    pub fn credentials() -> Credentials {
+        Credentials {
+            client_id: SecretString::from(CLIENT_ID),
+            client_secret: SecretString::from(CLIENT_SECRET),
+            refresh_token: SecretString::from(REFRESH_TOKEN),
+        }
+    }
+
+    /// A client on the sandbox's own clock.
+    pub fn client(sb: &Sandbox, rate_scale: f64) -> SpApi {
+        let clock: Arc<dyn Clock> = sb.clock();
+        SpApi::new(client_options(sb, rate_scale), credentials(), clock).expect("client")
+    }
+}

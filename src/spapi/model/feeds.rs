@@ -111,3 +111,60 @@ pub struct Report {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_document_id: Option<String>,
 }
+
+/// The feed type of the Easy Ship documents feed.
+pub const EASYSHIP_DOCUMENTS_FEED: &str = "POST_EASYSHIP_DOCUMENTS";
+/// Content type of the documents feed upload.
+pub const FEED_CONTENT_TYPE: &str = "text/xml; charset=UTF-8";
+
+/// Build the `POST_EASYSHIP_DOCUMENTS` feed: one message per order asking for the shipping label
+/// and the invoice. Written with an XML writer, so ids are always escaped correctly.
+pub fn easy_ship_documents_feed(merchant_id: &str, order_ids: &[String]) -> std::io::Result<Vec<u8>> {
+    use quick_xml::events::{BytesDecl, BytesText, Event};
+    use quick_xml::Writer;
+
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    writer
+        .create_element("AmazonEnvelope")
+        .with_attribute(("xmlns:xsi", "http://www.w3.org/2001/XMLSchema-instance"))
+        .with_attribute(("xsi:noNamespaceSchemaLocation", "amzn-envelope.xsd"))
+        .write_inner_content(|w| {
+            w.create_element("Header").write_inner_content(|h| {
+                h.create_element("DocumentVersion").write_text_content(BytesText::new("1.01"))?;
+                h.create_element("MerchantIdentifier").write_text_content(BytesText::new(merchant_id))?;
+                Ok(())
+            })?;
+            w.create_element("MessageType").write_text_content(BytesText::new("EasyShipDocument"))?;
+            for (idx, order_id) in order_ids.iter().enumerate() {
+                let message_id = (idx + 1).to_string();
+                w.create_element("Message").write_inner_content(|m| {
+                    m.create_element("MessageID").write_text_content(BytesText::new(&message_id))?;
+                    m.create_element("EasyShipDocument").write_inner_content(|d| {
+                        d.create_element("AmazonOrderID").write_text_content(BytesText::new(order_id))?;
+                        d.create_element("DocumentType").write_text_content(BytesText::new("ShippingLabel"))?;
+                        d.create_element("DocumentType").write_text_content(BytesText::new("Invoice"))?;
+                        Ok(())
+                    })?;
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })?;
+    Ok(writer.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documents_feed_lists_every_order_and_escapes() {
+        let xml = easy_ship_documents_feed("A1<&>", &["402-1".into(), "402-2".into()]).expect("xml");
+        let text = String::from_utf8(xml.clone()).expect("utf8");
+        assert!(text.contains("<MerchantIdentifier>A1&lt;&amp;&gt;</MerchantIdentifier>"), "{text}");
+        assert_eq!(text.matches("<Message>").count(), 2);
+        let parsed = crate::sandbox::docs::feed_orders(&xml).expect("parses");
+        assert_eq!(parsed, vec![(1, "402-1".to_owned()), (2, "402-2".to_owned())]);
+    }
+}
