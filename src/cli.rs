@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -17,7 +18,7 @@ use crate::outcome::{Invalid, Outcome};
 use crate::pipeline::{self, DEFAULT_PIPELINE};
 use crate::runner::{self, RunEnv};
 use crate::store::{Store, DB_FILE};
-use crate::{lock, telemetry};
+use crate::{lock, session, telemetry};
 
 /// dakiya: hands-off Amazon.in Easy Ship fulfilment.
 #[derive(Debug, Parser)]
@@ -54,6 +55,15 @@ pub enum Command {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// See the whole product in a minute: a seeded day against the local sandbox.
+    Demo {
+        /// Keep the demo's data folder here (must be empty or new).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Seed for the sandbox's orders.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// The local SP-API sandbox.
     Sandbox {
@@ -119,7 +129,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Done)
         }
         Command::Status { json } => status(&home, json),
-        Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, &SystemClock),
+        Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
+        Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
         Command::Sandbox { command: SandboxCommand::Serve { addr, seed, orders, rate_scale, fault_rate, write_config } } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
             serve_sandbox(addr, seed, orders, rate_scale, fault_rate, write_config.as_deref(), &SystemClock)
@@ -161,19 +172,23 @@ pub fn ensure_home(home: &Path) -> anyhow::Result<()> {
     builder.create(home).with_context(|| format!("cannot create the data directory {}", home.display()))
 }
 
-/// `dakiya run`: validate, lock, log, open the store, run, print the summary.
-pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+/// `dakiya run`: validate, lock, log, open the store and vault, run, print the summary.
+pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Outcome> {
     let plan = pipeline::load(path).map_err(|diags| {
         let n = diags.len();
         anyhow::Error::new(Invalid(format!("{diags}\n{n} problem{} found", if n == 1 { "" } else { "s" })))
     })?;
+    // Config problems (e.g. the test key outside sandbox mode) are found before anything is touched.
+    session::check_protection(config)?;
     ensure_home(home)?;
     let _lock = lock::try_acquire(home)?;
     let _log = telemetry::init(&config.log, Some(&home.join("logs")))?;
     let store = Store::open(home)?;
+    let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
+    let api = session::client(home, config, Arc::clone(&clock))?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let env = RunEnv { store: &store, clock, config, home };
-    let report = rt.block_on(runner::run(&plan, &env))?;
+    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), vault: &mut vault };
+    let report = rt.block_on(runner::run(&plan, &mut env))?;
     print!("{}", report.summary());
     Ok(report.outcome())
 }

@@ -362,6 +362,13 @@ fn locate_key(file: &Path, path: &[String]) -> Option<(usize, usize)> {
     span.map(|s| crate::pipeline::diagnostic::line_col(&text, s.start))
 }
 
+/// The keystore passphrase from `DAKIYA_PASSPHRASE`, if set (unattended runs on non-Windows
+/// machines; Windows uses DPAPI instead).
+#[allow(clippy::disallowed_methods)]
+pub fn passphrase_from_env() -> Option<SecretString> {
+    std::env::var("DAKIYA_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
+}
+
 /// Resolve the data directory: `--home` / `DAKIYA_HOME` (already merged by the caller),
 /// else the config's `home`, else the platform default (`%LOCALAPPDATA%\dakiya` on Windows).
 pub fn resolve_home(cli_home: Option<&Path>, config: &AppConfig) -> anyhow::Result<PathBuf> {

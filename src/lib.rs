@@ -5,6 +5,11 @@
 //! fetches labels and deletes customer data on time. See `ARCHITECTURE.md` for the code map.
 //!
 //! Module map (one line each; details in each module's own doc):
+//! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
+//! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
+//! - [`docs`]: labels and invoices: processing report, splitting, printing.
+//! - [`gst`]: GST state codes (and the CA export).
+//! - [`ingest`]: one order from Amazon into the store and the vault: the PII boundary.
 //! - [`cli`]: clap definitions and command dispatch; returns outcomes, never exits.
 //! - [`config`]: the app config (figment: defaults < file < `DAKIYA_*` env); the only module that
 //!   reads the environment.
@@ -13,22 +18,31 @@
 //! - [`lock`]: the single-instance run lock.
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
 //! - [`stage`]: the closed `StageKind` registry and one module per stage.
+//! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
 //! - [`runner`]: runs a validated plan, records the run, builds the run report.
 //! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
+//! - [`session`]: assembles protector, vault, credentials and client from the config.
 //! - [`spapi`]: the Selling Partner API client (the only HTTP to Amazon).
 //! - [`store`]: the DuckDB store, migrations and typed queries; no PII columns.
 //! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
+pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
+pub mod docs;
+pub mod gst;
+pub mod ingest;
 pub mod lock;
 pub mod outcome;
 pub mod pipeline;
+pub mod retention;
 pub mod runner;
 pub mod sandbox;
 pub mod stage;
+pub mod session;
 pub mod spapi;
 pub mod store;
 pub mod telemetry;

@@ -17,7 +17,9 @@ use crate::outcome::Outcome;
 use crate::pipeline::Pipeline;
 use crate::stage::{NotImplemented, RunCtx, StageKind, StageReport};
 use crate::store::runs::{RunOutcome, StageRecord};
+use crate::spapi::SpApi;
 use crate::store::Store;
+use crate::vault::Vault;
 
 /// What a run did.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -64,16 +66,20 @@ pub struct RunEnv<'a> {
     pub config: &'a AppConfig,
     /// Data directory.
     pub home: &'a Path,
+    /// The SP-API client, when credentials are available.
+    pub api: Option<&'a SpApi>,
+    /// The vault.
+    pub vault: &'a mut Vault,
 }
 
 /// Run `plan` once.
-pub async fn run(plan: &Pipeline, env: &RunEnv<'_>) -> anyhow::Result<RunReport> {
+pub async fn run(plan: &Pipeline, env: &mut RunEnv<'_>) -> anyhow::Result<RunReport> {
     let run_id = uuid::Uuid::new_v4().simple().to_string();
     let span = tracing::info_span!("run", run_id = %run_id, pipeline = %plan.name);
     run_inner(plan, env, run_id).instrument(span).await
 }
 
-async fn run_inner(plan: &Pipeline, env: &RunEnv<'_>, run_id: String) -> anyhow::Result<RunReport> {
+async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> anyhow::Result<RunReport> {
     env.store.run_started(&run_id, &plan.name, env.clock.now()).context("cannot record the run start")?;
     tracing::info!(stages = plan.stages.len(), "Run started.");
     let mut report = RunReport { run_id: run_id.clone(), pipeline: plan.name.clone(), stages: Vec::new() };
@@ -81,9 +87,23 @@ async fn run_inner(plan: &Pipeline, env: &RunEnv<'_>, run_id: String) -> anyhow:
         let kind = stage.kind();
         let started_at = env.clock.now();
         let timer = Instant::now();
-        let mut ctx = RunCtx { run_id: &run_id, store: env.store, clock: env.clock, config: env.config, home: env.home };
+        let mut ctx = RunCtx {
+            run_id: &run_id,
+            store: env.store,
+            clock: env.clock,
+            config: env.config,
+            home: env.home,
+            base_dir: &plan.base_dir,
+            api: env.api,
+            vault: &mut *env.vault,
+            collect_pii: plan.collect_pii(),
+        };
         let result = stage.run(&mut ctx).instrument(tracing::info_span!("stage", stage = kind.name())).await;
         let ms = timer.elapsed().as_millis() as u64;
+        if let Some(api) = env.api {
+            let calls = api.drain_calls();
+            env.store.record_calls(&run_id, &calls).context("cannot record the API call log")?;
+        }
         match result {
             Ok(stage_report) => {
                 let outcome = if stage_report.held.is_empty() { RunOutcome::Done } else { RunOutcome::Partial };
@@ -113,7 +133,7 @@ async fn run_inner(plan: &Pipeline, env: &RunEnv<'_>, run_id: String) -> anyhow:
 
 #[allow(clippy::too_many_arguments)]
 fn record_stage(
-    env: &RunEnv<'_>,
+    env: &mut RunEnv<'_>,
     run_id: &str,
     seq: usize,
     kind: StageKind,
@@ -144,6 +164,20 @@ pub fn error_class(err: &anyhow::Error) -> &'static str {
         }
         if cause.is::<crate::store::StoreError>() || cause.is::<duckdb::Error>() {
             return "database";
+        }
+        if let Some(err) = cause.downcast_ref::<crate::spapi::Error>() {
+            return match err.class() {
+                "no_credentials" => "spapi_no_credentials",
+                "auth" => "spapi_auth",
+                "throttled" => "spapi_throttled",
+                "transport" => "spapi_transport",
+                "decode" => "spapi_decode",
+                "insecure_endpoint" => "spapi_insecure_endpoint",
+                _ => "spapi",
+            };
+        }
+        if cause.is::<crate::vault::VaultError>() || cause.is::<crate::vault::keystore::KeystoreError>() {
+            return "keys";
         }
     }
     "runtime"

@@ -34,6 +34,21 @@ pub struct Pipeline {
     pub name: String,
     /// Stages to run, in order.
     pub stages: Vec<StageConfig>,
+    /// Folder of the file; relative paths in it start here.
+    pub base_dir: PathBuf,
+}
+
+impl Pipeline {
+    /// Whether the recipient is stored: `[enrich] collect_pii`, default true.
+    pub fn collect_pii(&self) -> bool {
+        self.stages
+            .iter()
+            .find_map(|s| match s {
+                StageConfig::Enrich(c) => Some(c.collect_pii),
+                _ => None,
+            })
+            .unwrap_or(true)
+    }
 }
 
 /// Read and validate a pipeline file. On failure, every problem found is returned.
@@ -149,5 +164,5 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem().map_or_else(|| "pipeline".to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    Some(Pipeline { path: path.to_path_buf(), name, stages })
+    Some(Pipeline { path: path.to_path_buf(), name, stages, base_dir: base_dir.to_path_buf() })
 }

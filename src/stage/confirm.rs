@@ -4,9 +4,19 @@
 
 use std::time::Duration;
 
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use duckdb::{params, OptionalExt as _};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, NotImplemented, RunCtx, StageKind, StageReport};
+use super::{CheckCx, Held, RunCtx, StageReport};
+use crate::docs::{self, Bundle};
+use crate::spapi::model::easy_ship::{Dimensions, ListHandoverSlotsRequest, ScheduledPackageId, TimeSlot, UpdatePackageDetails, UpdateScheduledPackagesRequest, Weight};
+use crate::spapi::model::feeds::ProcessingStatus;
+use crate::spapi::model::orders::{ConfirmShipmentOrderItem, ConfirmShipmentRequest, PackageDetail};
+use crate::spapi::SpApi;
+use crate::store::orders::{self as store_orders, Scheduled};
+use crate::store::vault as store_vault;
 
 /// `[confirm]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,7 +60,311 @@ impl ConfirmConfig {
     }
 }
 
+/// Vault field prefix of stored documents.
+pub const DOC_PREFIX: &str = "doc:";
+
 /// Run the stage.
-pub async fn run(_config: &ConfirmConfig, _ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    Err(anyhow::Error::new(NotImplemented(StageKind::Confirm)))
+pub async fn run(config: &ConfirmConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let mut report = StageReport::default();
+    let swept = docs::print::sweep(ctx.home)?;
+    if swept > 0 {
+        tracing::warn!(files = swept, "Deleted plaintext label files left by an interrupted run.");
+        report.add("leftover_plaintext_deleted", swept as u64);
+    }
+    let api = ctx.api()?;
+    collect_documents(api, config, ctx, &mut report).await?;
+    if let Some(template) = &config.print_command {
+        print_labels(template, ctx, &mut report)?;
+    }
+    if config.reschedule_missed {
+        reschedule_missed(api, ctx, &mut report).await?;
+    }
+    if config.confirm_shipment {
+        confirm_shipments(api, ctx, &mut report).await?;
+    }
+    let waiting: i64 = ctx.store.conn().query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0))?;
+    report.add("labels_waiting_to_print", waiting as u64);
+    Ok(report)
+}
+
+/// Poll submitted documents feeds and store what they produced, encrypted.
+async fn collect_documents(api: &SpApi, config: &ConfirmConfig, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let feeds: Vec<(String, String)> = {
+        let mut stmt = ctx.store.conn().prepare("SELECT local_id, feed_id FROM feeds WHERE state = 'submitted' ORDER BY created_at")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let poll_every = std::time::Duration::from_secs(10).div_f64(api.limits().scale().max(1.0));
+    for (local_id, feed_id) in feeds {
+        let started = std::time::Instant::now();
+        let feed = loop {
+            match api.get_feed(&feed_id).await {
+                Ok(feed) if feed.processing_status.is_final() => break Some(feed),
+                Ok(_) if started.elapsed() + poll_every < config.feed_wait => tokio::time::sleep(poll_every).await,
+                Ok(_) => break None,
+                Err(err) if err.is_fatal() => return Err(err).context("getFeed failed"),
+                Err(err) => {
+                    tracing::warn!(error_class = err.class(), "getFeed failed; next run polls again.");
+                    break None;
+                }
+            }
+        };
+        let Some(feed) = feed else {
+            report.add("feeds_still_processing", 1);
+            continue;
+        };
+        let orders: Vec<String> = {
+            let mut stmt = ctx.store.conn().prepare("SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = 'requested' ORDER BY order_id")?;
+            let rows = stmt.query_map([&local_id], |r| r.get(0))?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        if feed.processing_status != ProcessingStatus::Done {
+            // Cancelled or fatal: ask again next run.
+            let now = ctx.clock.now();
+            ctx.store.tx(|conn| {
+                conn.execute("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id = ?", [&local_id])?;
+                conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE local_id = ?", params![now, local_id])?;
+                Ok(())
+            })?;
+            report.add("feeds_failed", 1);
+            continue;
+        }
+        match fetch_feed_documents(api, ctx, &local_id, &feed.result_feed_document_id, &orders, report).await {
+            Ok(()) => {}
+            Err(err) => {
+                tracing::warn!(error = %format!("{err:#}"), "Could not fetch the documents of a feed; next run tries again.");
+                report.add("documents_failed_will_retry", 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn fetch_feed_documents(
+    api: &SpApi,
+    ctx: &mut RunCtx<'_>,
+    local_id: &str,
+    result_document: &Option<String>,
+    orders: &[String],
+    report: &mut StageReport,
+) -> anyhow::Result<()> {
+    let result_document = result_document.as_deref().context("the feed is done but has no processing report")?;
+    let location = api.get_feed_document(result_document).await?;
+    let xml = api.download(&location).await?;
+    let processing = docs::report::parse(&xml)?;
+    let now = ctx.clock.now();
+    // Per-message errors hold just those orders.
+    let mut failed = Vec::new();
+    for (message_id, order_id, description) in &processing.errors {
+        let order = order_id.clone().or_else(|| orders.get((*message_id as usize).wrapping_sub(1)).cloned());
+        if let Some(order) = order.filter(|o| orders.contains(o)) {
+            failed.push((order, format!("documents feed error: {description}")));
+        }
+    }
+    let mut stored = Vec::new();
+    if let Some(reference) = &processing.document_report_reference {
+        let rep = api.get_report(reference).await?;
+        if rep.processing_status != ProcessingStatus::Done {
+            anyhow::bail!("the documents report is not ready ({})", rep.processing_status);
+        }
+        let doc_id = rep.report_document_id.context("the documents report has no document")?;
+        let location = api.get_report_document(&doc_id).await?;
+        let bytes = api.download(&location).await?;
+        let ok_orders: Vec<String> = orders.iter().filter(|o| !failed.iter().any(|(f, _)| f == *o)).cloned().collect();
+        let bundle = docs::split(&bytes, &ok_orders)?;
+        let deadlines = deadlines(ctx, &ok_orders)?;
+        match bundle {
+            Bundle::PerOrder(map) => {
+                for (order_id, files) in map {
+                    let deadline = deadlines.iter().find(|(o, _)| *o == order_id).map(|(_, d)| *d).context("no deadline")?;
+                    for (name, data) in files {
+                        stored.push(ctx.vault.seal_bytes(&order_id, &format!("{DOC_PREFIX}{name}"), &data, deadline, now)?);
+                    }
+                }
+            }
+            Bundle::Combined(pdf) => {
+                // One PDF with several customers: kept under the feed, purged at the earliest
+                // deadline among them.
+                let deadline = deadlines.iter().map(|(_, d)| *d).min().context("no orders")?;
+                stored.push(ctx.vault.seal_bytes(local_id, &format!("{DOC_PREFIX}combined.pdf"), &pdf, deadline, now)?);
+            }
+        }
+    }
+    ctx.store.tx(|conn| {
+        store_vault::put(conn, &stored, now)?;
+        for (order_id, reason) in &failed {
+            conn.execute("UPDATE packages SET docs_state = 'failed' WHERE order_id = ?", [order_id])?;
+            store_orders::hold(conn, order_id, reason, now)?;
+        }
+        conn.execute("UPDATE packages SET docs_state = 'stored' WHERE feed_id = ? AND docs_state = 'requested'", [local_id])?;
+        conn.execute("UPDATE feeds SET state = 'done', result_document_id = ?, report_id = ?, finished_at = ? WHERE local_id = ?", params![result_document, processing.document_report_reference, now, local_id])?;
+        Ok(())
+    })?;
+    report.add("documents_stored", stored.len() as u64);
+    for (order_id, reason) in failed {
+        report.held.push(Held { order_id, reason });
+    }
+    Ok(())
+}
+
+fn deadlines(ctx: &RunCtx<'_>, orders: &[String]) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
+    let mut out = Vec::new();
+    for order_id in orders {
+        let d: Option<DateTime<Utc>> = ctx.store.conn().query_row("SELECT pii_deadline FROM orders WHERE order_id = ?", [order_id], |r| r.get(0)).optional()?.flatten();
+        if let Some(d) = d {
+            out.push((order_id.clone(), d));
+        }
+    }
+    Ok(out)
+}
+
+/// Print stored labels; mark each printed; keep failures encrypted for a retry.
+fn print_labels(template: &str, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let owners: Vec<(String, Option<String>)> = {
+        let mut stmt = ctx.store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let mut done_feeds = std::collections::HashSet::new();
+    for (order_id, feed) in owners {
+        let mut sealed = store_vault::for_order(ctx.store.conn(), &order_id)?;
+        sealed.retain(|s| s.field.starts_with(DOC_PREFIX));
+        let mut owner_is_feed = false;
+        if sealed.is_empty() {
+            if let Some(feed) = &feed {
+                if done_feeds.contains(feed) {
+                    mark_printed(ctx, &order_id)?;
+                    continue;
+                }
+                sealed = store_vault::for_order(ctx.store.conn(), feed)?;
+                owner_is_feed = true;
+            }
+        }
+        let mut ok = !sealed.is_empty();
+        for doc in &sealed {
+            let pdf = ctx.vault.open_bytes(doc)?;
+            if let Err(err) = docs::print::print(ctx.home, template, &pdf) {
+                tracing::warn!(order_id = %order_id, error = %format!("{err:#}"), "Printing failed; the label stays encrypted for a retry.");
+                ok = false;
+                break;
+            }
+        }
+        if ok {
+            mark_printed(ctx, &order_id)?;
+            report.add("labels_printed", 1);
+            if owner_is_feed {
+                if let Some(feed) = feed {
+                    done_feeds.insert(feed);
+                }
+            }
+        } else {
+            report.add("labels_print_failed", 1);
+        }
+    }
+    Ok(())
+}
+
+fn mark_printed(ctx: &RunCtx<'_>, order_id: &str) -> anyhow::Result<()> {
+    let now = ctx.clock.now();
+    ctx.store.tx(|conn| {
+        conn.execute("UPDATE packages SET docs_state = 'printed', label_printed_at = ? WHERE order_id = ?", params![now, order_id])?;
+        Ok(())
+    })
+}
+
+/// A pickup slot that passed without a handover: book a new slot.
+async fn reschedule_missed(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let now = ctx.clock.now();
+    for pkg in store_orders::missed_pickups(ctx.store.conn(), now)? {
+        let list = ListHandoverSlotsRequest {
+            marketplace_id: api.marketplace_id().to_owned(),
+            amazon_order_id: pkg.order_id.clone(),
+            package_dimensions: Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2),
+            package_weight: Weight::grams(pkg.weight_g),
+        };
+        let slots = match api.list_handover_slots(&list).await {
+            Ok(s) => s,
+            Err(err) if err.is_fatal() => return Err(err).context("listHandoverSlots failed"),
+            Err(err) => {
+                tracing::warn!(order_id = %pkg.order_id, error_class = err.class(), "Could not list slots to reschedule a missed pickup.");
+                continue;
+            }
+        };
+        let same_method: Vec<TimeSlot> = slots
+            .time_slots
+            .iter()
+            .filter(|s| s.start_time.is_some_and(|t| t > now))
+            .filter(|s| pkg.handover_method.as_deref().is_none_or(|m| s.handover_method.as_ref().is_none_or(|h| h.as_str() == m)))
+            .cloned()
+            .collect();
+        let Some(slot) = same_method.into_iter().min_by_key(|s| s.start_time) else { continue };
+        let update = UpdateScheduledPackagesRequest {
+            marketplace_id: api.marketplace_id().to_owned(),
+            update_package_details_list: vec![UpdatePackageDetails {
+                scheduled_package_id: ScheduledPackageId { amazon_order_id: pkg.order_id.clone(), package_id: pkg.package_id.clone() },
+                package_time_slot: slot.clone(),
+            }],
+        };
+        match api.update_scheduled_packages(&update).await {
+            Ok(updated) => {
+                let p = updated.packages.into_iter().find(|p| p.scheduled_package_id.amazon_order_id == pkg.order_id);
+                let s = Scheduled {
+                    package_id: pkg.package_id.clone(),
+                    package_status: p.as_ref().and_then(|p| p.package_status.as_ref().map(|s| s.as_str().to_owned())),
+                    slot_id: slot.slot_id.clone(),
+                    slot_start: slot.start_time,
+                    slot_end: slot.end_time,
+                    handover_method: slot.handover_method.as_ref().map(|m| m.as_str().to_owned()),
+                    tracking_id: None,
+                    invoice_number: None,
+                    invoice_date: None,
+                };
+                let now = ctx.clock.now();
+                ctx.store.tx(|conn| Ok(store_orders::set_scheduled(conn, &pkg.order_id, &s, now)?))?;
+                report.add("pickups_rescheduled", 1);
+                tracing::info!(order_id = %pkg.order_id, "Missed pickup rescheduled.");
+            }
+            Err(err) if err.is_fatal() => return Err(err).context("updateScheduledPackages failed"),
+            Err(err) => {
+                tracing::warn!(order_id = %pkg.order_id, error_class = err.class(), "Could not reschedule a missed pickup.");
+                report.add("reschedule_failed", 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Orders v0 `confirmShipment` for picked-up packages (only when configured).
+async fn confirm_shipments(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let rows: Vec<(String, String, DateTime<Utc>)> = {
+        let mut stmt = ctx.store.conn().prepare(
+            "SELECT p.order_id, p.tracking_id, COALESCE(p.slot_start, p.scheduled_at) FROM packages p JOIN orders o USING (order_id)
+             WHERE p.state = 'scheduled' AND p.confirmed_at IS NULL AND p.tracking_id IS NOT NULL ORDER BY p.order_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (idx, (order_id, tracking, ship_date)) in rows.into_iter().enumerate() {
+        let items = store_orders::items(ctx.store.conn(), &order_id)?;
+        let body = ConfirmShipmentRequest {
+            marketplace_id: api.marketplace_id().to_owned(),
+            package_detail: PackageDetail {
+                package_reference_id: (idx + 1).to_string(),
+                carrier_code: "Amazon Shipping".into(),
+                tracking_number: tracking,
+                ship_date,
+                order_items: items.into_iter().map(|(id, _, qty)| ConfirmShipmentOrderItem { order_item_id: id, quantity: qty }).collect(),
+            },
+        };
+        match api.confirm_shipment(&order_id, &body).await {
+            Ok(()) => {
+                let now = ctx.clock.now();
+                ctx.store.tx(|conn| Ok(conn.execute("UPDATE packages SET confirmed_at = ? WHERE order_id = ?", params![now, order_id]).map(|_| ())?))?;
+                report.add("shipments_confirmed", 1);
+            }
+            Err(err) if err.is_fatal() => return Err(err).context("confirmShipment failed"),
+            Err(err) => tracing::warn!(order_id = %order_id, error_class = err.class(), "confirmShipment failed; will retry next run."),
+        }
+    }
+    Ok(())
 }

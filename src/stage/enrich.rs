@@ -2,9 +2,12 @@
 //! normalised to its GST state code; the SKU catalogue is joined; incomplete orders are re-read
 //! with `getOrder`.
 
+use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, NotImplemented, RunCtx, StageKind, StageReport};
+use super::{CheckCx, Held, RunCtx, StageReport};
+use crate::ingest::{ingest, IngestCtx, Ingested};
+use crate::spapi::model::orders::parse_order;
 
 /// `[enrich]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,7 +31,63 @@ impl EnrichConfig {
     pub fn check(&self, _cx: &mut CheckCx<'_, '_>) {}
 }
 
-/// Run the stage.
-pub async fn run(_config: &EnrichConfig, _ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    Err(anyhow::Error::new(NotImplemented(StageKind::Enrich)))
+/// Run the stage: re-read Easy Ship orders that are ready to ship but arrived without their
+/// ship-to data, and list the orders whose state spelling is unknown (they still ship; the GST
+/// export quarantines them for the CA).
+pub async fn run(config: &EnrichConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let mut report = StageReport::default();
+    let now = ctx.clock.now();
+    let unknown_states: Vec<String> = {
+        let mut stmt = ctx.store.conn().prepare("SELECT order_id FROM orders WHERE state_unknown AND pii_purged_at IS NULL ORDER BY order_id")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    report.add("state_unknown", unknown_states.len() as u64);
+    if !config.refetch_incomplete {
+        return Ok(report);
+    }
+    let incomplete: Vec<String> = {
+        let mut stmt = ctx.store.conn().prepare(
+            "SELECT o.order_id FROM orders o LEFT JOIN (SELECT DISTINCT order_id FROM vault) v USING (order_id)
+             WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND o.pii_purged_at IS NULL
+               AND (o.ship_state_code IS NULL AND NOT o.state_unknown OR (? AND v.order_id IS NULL))
+             ORDER BY o.purchase_date, o.order_id LIMIT 50",
+        )?;
+        let rows = stmt.query_map([ctx.collect_pii], |row| row.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    if incomplete.is_empty() {
+        return Ok(report);
+    }
+    let api = ctx.api()?;
+    for order_id in incomplete {
+        let resp = match api.get_order(&order_id).await {
+            Ok(resp) => resp,
+            Err(err) if err.is_fatal() => return Err(err).context("getOrder failed"),
+            Err(err) => {
+                tracing::warn!(order_id = %order_id, error_class = err.class(), "getOrder failed; will retry next run.");
+                report.add("refetch_failed", 1);
+                continue;
+            }
+        };
+        report.add("refetched", 1);
+        let order = match parse_order(resp.order) {
+            Ok(order) => order,
+            Err(odd) => {
+                report.held.push(Held { order_id, reason: format!("quarantined: {}", odd.problem) });
+                continue;
+            }
+        };
+        let collect_pii = ctx.collect_pii;
+        let retention = &ctx.config.retention;
+        let vault = &mut *ctx.vault;
+        let result = ctx.store.tx(|conn| {
+            let mut icx = IngestCtx { vault, retention, collect_pii, now };
+            ingest(conn, &mut icx, &order)
+        })?;
+        if let Ingested::Quarantined(reason) = result {
+            report.held.push(Held { order_id, reason });
+        }
+    }
+    Ok(report)
 }

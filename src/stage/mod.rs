@@ -26,7 +26,9 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::pipeline::diagnostic::Reporter;
 use crate::pipeline::spec::deserialize_table;
+use crate::spapi::SpApi;
 use crate::store::Store;
+use crate::vault::Vault;
 
 /// The stages dakiya knows, in their natural order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -181,6 +183,21 @@ pub struct RunCtx<'a> {
     pub config: &'a AppConfig,
     /// Data directory.
     pub home: &'a Path,
+    /// Folder of the pipeline file (relative paths in it start here).
+    pub base_dir: &'a Path,
+    /// The SP-API client, when credentials are available.
+    pub api: Option<&'a SpApi>,
+    /// The PII vault.
+    pub vault: &'a mut Vault,
+    /// Whether the recipient is stored at all (`[enrich] collect_pii`).
+    pub collect_pii: bool,
+}
+
+impl<'a> RunCtx<'a> {
+    /// The SP-API client, or a clear error when there are no credentials.
+    pub fn api(&self) -> anyhow::Result<&'a SpApi> {
+        self.api.ok_or_else(|| anyhow::Error::new(crate::spapi::Error::NoCredentials))
+    }
 }
 
 /// An order that could not proceed, with the reason shown to the seller.

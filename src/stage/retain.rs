@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, NotImplemented, RunCtx, StageKind, StageReport};
+use super::{CheckCx, RunCtx, StageReport};
+use crate::retention;
 
 /// `[retain]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,19 @@ impl RetainConfig {
 }
 
 /// Run the stage.
-pub async fn run(_config: &RetainConfig, _ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    Err(anyhow::Error::new(NotImplemented(StageKind::Retain)))
+pub async fn run(config: &RetainConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let now = ctx.clock.now();
+    let out = retention::enforce(ctx.store, ctx.vault, ctx.home, &ctx.config.retention, now, Some(ctx.run_id), false)?;
+    let mut report = StageReport::default();
+    report.add("pii_rows_purged", out.pii_rows);
+    report.add("pii_orders_purged", out.pii_orders);
+    report.add("epochs_shredded", out.epochs_destroyed.len() as u64);
+    report.add("pii_kept_in_transit", out.extended_in_transit);
+    report.add("log_files_deleted", out.log_files);
+    report.add("runs_deleted", out.runs + out.api_calls);
+    report.add("orders_past_gst_retention", out.orders);
+    if out.any() && config.checkpoint {
+        ctx.store.checkpoint()?;
+    }
+    Ok(report)
 }

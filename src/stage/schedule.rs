@@ -3,9 +3,17 @@
 //! `ScheduledPackageAlreadyExists`; re-list slots on expired windows. Then one documents feed for
 //! all new packages.
 
+use anyhow::Context as _;
+use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, NotImplemented, RunCtx, StageKind, StageReport};
+use super::{CheckCx, Held, RunCtx, StageReport};
+use crate::spapi::model::easy_ship::{
+    CreateScheduledPackageRequest, Dimensions, EasyShipCode, HandoverMethod, ListHandoverSlotsRequest, Package, PackageDetails, TimeSlot, Weight,
+};
+use crate::spapi::model::feeds::{easy_ship_documents_feed, CreateFeedSpecification, EASYSHIP_DOCUMENTS_FEED, FEED_CONTENT_TYPE};
+use crate::spapi::{Error as ApiError, SpApi};
+use crate::store::orders::{self as store_orders, PackageRow, Scheduled};
 
 /// How to choose among the offered handover slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,9 +134,275 @@ impl ScheduleConfig {
     }
 }
 
+/// India time.
+fn ist() -> chrono::FixedOffset {
+    crate::sandbox::world::ist()
+}
+
+/// Pick a slot by the policy: allowed method, not on a skipped day, starting after `now`; in the
+/// preferred window if one is set and offered, else the earliest.
+pub fn choose_slot<'s>(slots: &'s [TimeSlot], config: &ScheduleConfig, now: DateTime<Utc>) -> Option<&'s TimeSlot> {
+    let skip: Vec<String> = config.skip_days.iter().map(|d| d.to_ascii_lowercase()).collect();
+    let mut allowed: Vec<&TimeSlot> = slots
+        .iter()
+        .filter(|s| match (config.handover, &s.handover_method) {
+            (Handover::Any, _) | (Handover::Pickup, None) => true,
+            (Handover::Pickup, Some(m)) => *m == HandoverMethod::Pickup,
+            (Handover::Dropoff, Some(m)) => *m == HandoverMethod::Dropoff,
+            (Handover::Dropoff, None) => false,
+        })
+        .filter(|s| s.start_time.is_none_or(|t| t > now))
+        .filter(|s| {
+            s.start_time.is_none_or(|t| {
+                let local = t.with_timezone(&ist());
+                let weekday = WEEKDAYS[local.weekday().num_days_from_monday() as usize];
+                let date = local.date_naive().format("%Y-%m-%d").to_string();
+                !skip.iter().any(|d| d == weekday || *d == date)
+            })
+        })
+        .collect();
+    allowed.sort_by_key(|s| s.start_time);
+    if config.slot_policy == SlotPolicy::PreferredWindow {
+        if let Some(window) = config.preferred_window.as_deref().and_then(|w| parse_window(w).ok()) {
+            let inside = allowed.iter().find(|s| {
+                s.start_time.is_some_and(|t| {
+                    let local = t.with_timezone(&ist());
+                    let minute = local.hour() * 60 + local.minute();
+                    (window.start_min..window.end_min).contains(&minute)
+                })
+            });
+            if let Some(slot) = inside {
+                return Some(slot);
+            }
+        }
+    }
+    allowed.first().copied()
+}
+
+fn scheduled_from(pkg: &Package) -> Scheduled {
+    Scheduled {
+        package_id: pkg.scheduled_package_id.package_id.clone(),
+        package_status: pkg.package_status.as_ref().map(|s| s.as_str().to_owned()),
+        slot_id: pkg.package_time_slot.slot_id.clone(),
+        slot_start: pkg.package_time_slot.start_time,
+        slot_end: pkg.package_time_slot.end_time,
+        handover_method: pkg.package_time_slot.handover_method.as_ref().map(|m| m.as_str().to_owned()),
+        tracking_id: pkg.tracking_details.as_ref().and_then(|t| t.tracking_id.clone()),
+        invoice_number: pkg.invoice.as_ref().map(|i| i.invoice_number.clone()),
+        invoice_date: pkg.invoice.as_ref().and_then(|i| i.invoice_date),
+    }
+}
+
 /// Run the stage.
-pub async fn run(_config: &ScheduleConfig, _ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    Err(anyhow::Error::new(NotImplemented(StageKind::Schedule)))
+pub async fn run(config: &ScheduleConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let api = ctx.api()?;
+    let mut report = StageReport::default();
+    reconcile_intents(api, ctx, &mut report).await?;
+    let sized: Vec<PackageRow> = {
+        let rows = store_orders::packages_in_state(ctx.store.conn(), "sized")?;
+        let held: std::collections::HashSet<String> = ctx.store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
+        rows.into_iter().filter(|p| !held.contains(&p.order_id)).take(config.max_orders_per_run as usize).collect()
+    };
+    for pkg in sized {
+        schedule_one(api, config, ctx, &pkg, &mut report).await?;
+    }
+    if config.documents_feed {
+        request_documents(api, ctx, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Intents whose outcome is unknown (a crash or a lost answer between recording the intent and
+/// Amazon's reply): ask Amazon. A package means it was created: adopt it. None means it was not:
+/// back to `sized`, to be scheduled again. Nothing is ever created twice.
+async fn reconcile_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    for pkg in store_orders::packages_in_state(ctx.store.conn(), "intent")? {
+        let now = ctx.clock.now();
+        match api.get_scheduled_package(&pkg.order_id).await {
+            Ok(found) => {
+                ctx.store.tx(|conn| Ok(store_orders::set_scheduled(conn, &pkg.order_id, &scheduled_from(&found), now)?))?;
+                report.add("intents_adopted", 1);
+            }
+            Err(err) if err.status() == Some(404) => {
+                ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &pkg.order_id, now)?))?;
+                report.add("intents_reverted", 1);
+            }
+            Err(err) if err.is_fatal() => return Err(err).context("getScheduledPackage failed"),
+            Err(err) => {
+                tracing::warn!(order_id = %pkg.order_id, error_class = err.class(), "Could not reconcile a scheduling intent; will retry next run.");
+                report.add("intents_unresolved", 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn refused(err: &ApiError) -> String {
+    match err {
+        ApiError::Api { status, errors, .. } => {
+            let first = errors.first().map(|e| format!("{}: {}", e.code, e.message)).unwrap_or_default();
+            format!("Amazon refused ({status}) {first}")
+        }
+        other => format!("Amazon refused: {}", other.class()),
+    }
+}
+
+async fn schedule_one(api: &SpApi, config: &ScheduleConfig, ctx: &mut RunCtx<'_>, pkg: &PackageRow, report: &mut StageReport) -> anyhow::Result<()> {
+    let order_id = pkg.order_id.clone();
+    let dims = Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2);
+    let weight = Weight::grams(pkg.weight_g);
+    let hold = |ctx: &mut RunCtx<'_>, report: &mut StageReport, reason: String| -> anyhow::Result<()> {
+        let now = ctx.clock.now();
+        ctx.store.tx(|conn| Ok(store_orders::hold(conn, &order_id, &reason, now)?))?;
+        tracing::warn!(order_id = %order_id, "Order held: it could not be scheduled.");
+        report.held.push(Held { order_id: order_id.clone(), reason });
+        Ok(())
+    };
+    let mut attempts = 0;
+    loop {
+        let list = ListHandoverSlotsRequest {
+            marketplace_id: api.marketplace_id().to_owned(),
+            amazon_order_id: order_id.clone(),
+            package_dimensions: dims.clone(),
+            package_weight: weight.clone(),
+        };
+        let slots = match api.list_handover_slots(&list).await {
+            Ok(slots) => slots,
+            Err(err) if err.is_fatal() => return Err(err).context("listHandoverSlots failed"),
+            Err(err @ ApiError::Api { .. }) => return hold(ctx, report, refused(&err)),
+            Err(err) => {
+                tracing::warn!(order_id = %order_id, error_class = err.class(), "listHandoverSlots failed; will retry next run.");
+                report.add("failed_will_retry", 1);
+                return Ok(());
+            }
+        };
+        let now = ctx.clock.now();
+        let Some(slot) = choose_slot(&slots.time_slots, config, now).cloned() else {
+            return hold(ctx, report, "no handover slot matches the pipeline's slot policy".into());
+        };
+        let method = slot.handover_method.as_ref().map(|m| m.as_str().to_owned());
+        ctx.store.tx(|conn| Ok(store_orders::set_intent(conn, &order_id, &slot.slot_id, slot.start_time, slot.end_time, method.as_deref(), now)?))?;
+        let create = CreateScheduledPackageRequest {
+            amazon_order_id: order_id.clone(),
+            marketplace_id: api.marketplace_id().to_owned(),
+            package_details: PackageDetails {
+                package_items: Vec::new(),
+                package_time_slot: slot.clone(),
+                package_identifier: None,
+                package_dimensions: Some(dims.clone()),
+                package_weight: Some(weight.clone()),
+            },
+        };
+        let result = match api.create_scheduled_package(&create).await {
+            Err(err) if err.easy_ship_code() == Some(EasyShipCode::ScheduledPackageAlreadyExists) => {
+                report.add("adopted", 1);
+                api.get_scheduled_package(&order_id).await
+            }
+            other => other,
+        };
+        let now = ctx.clock.now();
+        match result {
+            Ok(created) => {
+                let scheduled = scheduled_from(&created);
+                ctx.store.tx(|conn| {
+                    store_orders::set_scheduled(conn, &order_id, &scheduled, now)?;
+                    store_orders::release(conn, &order_id)?;
+                    Ok(())
+                })?;
+                report.add("scheduled", 1);
+                tracing::info!(order_id = %order_id, "Pickup scheduled.");
+                return Ok(());
+            }
+            Err(err) if err.easy_ship_code().is_some_and(|c| c.relist_slots()) && attempts < config.max_slot_retries => {
+                attempts += 1;
+                ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
+                report.add("slots_relisted", 1);
+            }
+            Err(err) if err.is_fatal() => return Err(err).context("createScheduledPackage failed"),
+            Err(err @ ApiError::Api { .. }) => {
+                ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
+                return hold(ctx, report, refused(&err));
+            }
+            Err(err) => {
+                // Outcome unknown: the intent stays; the next run asks Amazon and adopts or retries.
+                tracing::warn!(order_id = %order_id, error_class = err.class(), "createScheduledPackage outcome unknown; will reconcile next run.");
+                report.add("failed_will_retry", 1);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// One documents feed for every scheduled package that has not asked for its label yet.
+async fn request_documents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let conn = ctx.store.conn();
+    // A feed left in `intent` (crash, or an unknown outcome of createFeed) is given up; its
+    // packages are asked for again below. Amazon then produces their documents twice at worst.
+    conn.execute(
+        "UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id IN (SELECT local_id FROM feeds WHERE state = 'intent')",
+        [],
+    )?;
+    conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE state = 'intent'", [ctx.clock.now()])?;
+    let orders: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT order_id FROM packages WHERE state = 'scheduled' AND docs_state IS NULL ORDER BY scheduled_at, order_id")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    if orders.is_empty() {
+        return Ok(());
+    }
+    let merchant = ctx.config.seller.merchant_id.clone();
+    if merchant.is_empty() {
+        anyhow::bail!("config seller.merchant_id is empty: the documents feed needs the seller id");
+    }
+    let xml = easy_ship_documents_feed(&merchant, &orders)?;
+    let doc = match api.create_feed_document(FEED_CONTENT_TYPE).await {
+        Ok(doc) => doc,
+        Err(err) if err.is_fatal() => return Err(err).context("createFeedDocument failed"),
+        Err(err) => {
+            tracing::warn!(error_class = err.class(), "Could not start the documents feed; next run tries again.");
+            report.add("documents_feed_failed", 1);
+            return Ok(());
+        }
+    };
+    if let Err(err) = api.upload_feed_document(&doc.url, FEED_CONTENT_TYPE, xml).await {
+        tracing::warn!(error_class = err.class(), "Could not upload the documents feed; next run tries again.");
+        report.add("documents_feed_failed", 1);
+        return Ok(());
+    }
+    let local_id = format!("feed-{}", uuid::Uuid::new_v4().simple());
+    let now = ctx.clock.now();
+    ctx.store.tx(|conn| {
+        conn.execute(
+            "INSERT INTO feeds (local_id, state, document_id, n_orders, created_at) VALUES (?, 'intent', ?, ?, ?)",
+            duckdb::params![local_id, doc.feed_document_id, orders.len() as i64, now],
+        )?;
+        let mut stmt = conn.prepare("UPDATE packages SET docs_state = 'requested', feed_id = ? WHERE order_id = ?")?;
+        for order_id in &orders {
+            stmt.execute(duckdb::params![local_id, order_id])?;
+        }
+        Ok(())
+    })?;
+    let spec = CreateFeedSpecification {
+        feed_type: EASYSHIP_DOCUMENTS_FEED.into(),
+        marketplace_ids: vec![api.marketplace_id().to_owned()],
+        input_feed_document_id: doc.feed_document_id.clone(),
+    };
+    match api.create_feed(&spec).await {
+        Ok(feed) => {
+            ctx.store.tx(|conn| {
+                conn.execute("UPDATE feeds SET state = 'submitted', feed_id = ? WHERE local_id = ?", duckdb::params![feed.feed_id, local_id])?;
+                Ok(())
+            })?;
+            report.add("documents_requested", orders.len() as u64);
+        }
+        Err(err) if err.is_fatal() => return Err(err).context("createFeed failed"),
+        Err(err) => {
+            tracing::warn!(error_class = err.class(), "createFeed failed; next run asks again.");
+            report.add("documents_feed_failed", 1);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, NotImplemented, RunCtx, StageKind, StageReport};
+use super::{CheckCx, Held, RunCtx, StageReport};
+use crate::catalog::{self, Catalog, Line};
+use crate::store::orders as store_orders;
 
 /// `[size]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,6 +38,15 @@ impl SizeConfig {
                     format!("file {path:?} not found (looked for {})", resolved.display()),
                     Some("paths are relative to the pipeline file's folder".into()),
                 );
+                continue;
+            }
+            let problem = if key == "catalog" {
+                Catalog::load(&resolved).err()
+            } else {
+                catalog::load_boxes(&resolved).err()
+            };
+            if let Some(err) = problem {
+                cx.error(key, format!("{err:#}"), Some("fix the file; every bad row is listed".into()));
             }
         }
         if self.padding_mm > 100 {
@@ -44,7 +55,37 @@ impl SizeConfig {
     }
 }
 
-/// Run the stage.
-pub async fn run(_config: &SizeConfig, _ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    Err(anyhow::Error::new(NotImplemented(StageKind::Size)))
+/// Run the stage: a box for every unshipped Easy Ship order not yet scheduled; unknown SKUs and
+/// orders no box fits are held with the reason.
+pub async fn run(config: &SizeConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let catalog = Catalog::load(&ctx.base_dir.join(&config.catalog))?;
+    let boxes = catalog::load_boxes(&ctx.base_dir.join(&config.boxes))?;
+    let now = ctx.clock.now();
+    let mut report = StageReport::default();
+    for order_id in store_orders::orders_to_size(ctx.store.conn())? {
+        let items = store_orders::items(ctx.store.conn(), &order_id)?;
+        let missing_sku = items.iter().any(|(_, sku, _)| sku.is_none());
+        let lines: Vec<Line<'_>> = items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
+        let packed: Result<catalog::Packed, String> = if missing_sku { Err("an item has no SKU".to_owned()) } else { catalog::pack(&lines, &catalog, &boxes, config.padding_mm).map_err(|e| e.to_string()) };
+        match packed {
+            Ok(p) => {
+                ctx.store.tx(|conn| {
+                    store_orders::set_sized(conn, &order_id, &p.box_name, p.dims_cm, p.weight_g, now)?;
+                    store_orders::release(conn, &order_id)?;
+                    Ok(())
+                })?;
+                report.add("sized", 1);
+            }
+            Err(reason) => {
+                ctx.store.tx(|conn| {
+                    store_orders::clear_sized(conn, &order_id)?;
+                    store_orders::hold(conn, &order_id, &reason, now)?;
+                    Ok(())
+                })?;
+                tracing::warn!(order_id = %order_id, "Order held: it cannot be packed.");
+                report.held.push(Held { order_id, reason });
+            }
+        }
+    }
+    Ok(report)
 }

@@ -7,6 +7,7 @@
 //!   reported and never modified.
 //! - Writes that belong together go through [`Store::tx`], which commits all or nothing.
 
+pub mod orders;
 pub mod runs;
 pub mod vault;
 

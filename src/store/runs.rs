@@ -100,6 +100,24 @@ impl Store {
         Ok(())
     }
 
+    /// Append calls to the API call log (operation, status, request id, duration; no bodies).
+    pub fn record_calls(&self, run_id: &str, calls: &[crate::spapi::CallRecord]) -> Result<(), StoreError> {
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn().unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO api_calls (run_id, called_at, operation, http_status, request_id, duration_ms, attempt, error_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )?;
+            for c in calls {
+                stmt.execute(params![run_id, c.at, c.op.name(), c.status.map(i32::from), c.request_id, c.duration_ms as i64, c.attempt as i32, c.error_class])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The most recent runs, newest first.
     pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRow>, StoreError> {
         let mut stmt = self.conn().prepare(

@@ -4,6 +4,7 @@
 //!   field and key id.
 //! - [`keystore`]: epoch keys outside the database; destroying an epoch's key shreds its data
 //!   everywhere, including old copies of the database and backups.
+//! - [`credentials`]: the stored SP-API secrets.
 //! - [`protect`]: how the keystore and credentials are protected at rest (DPAPI, passphrase,
 //!   sandbox test key).
 //!
@@ -13,6 +14,7 @@
 //! which is never later than the deadline.
 
 pub mod cipher;
+pub mod credentials;
 pub mod keystore;
 pub mod protect;
 

@@ -20,27 +20,35 @@ fn given_another_run_holds_the_lock_when_run_then_exit_4_and_nothing_touched() {
 }
 
 #[test]
-fn given_an_unimplemented_stage_when_run_then_it_fails_loudly_with_exit_3_and_is_recorded() {
+fn given_no_credentials_when_run_then_it_fails_loudly_with_exit_3_and_is_recorded() {
     let home = TestHome::new();
     let (code, _out, err) = run({
         let mut cmd = home.dakiya();
-        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]);
+        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]).env("DAKIYA_PASSPHRASE", "correct horse battery staple");
         cmd
     });
-    if code == 3 {
-        assert!(err.contains("is not implemented yet"), "{err}");
-        let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db exists");
-        let runs = store.recent_runs(10).expect("runs");
-        assert_eq!(runs.len(), 1);
-        assert_eq!(runs[0].outcome, "failed");
-        assert_eq!(runs[0].error_class.as_deref(), Some("not_implemented"));
-        assert!(runs[0].ended_at.is_some());
-        let stages = store.run_stages(&runs[0].run_id).expect("stages");
-        assert_eq!(stages.last().map(|s| s.1.as_str()), Some("failed"));
-    } else {
-        // Every stage of the hourly pipeline is implemented: the run must then be real.
-        assert!(code == 0 || code == 1, "unexpected exit {code}: {err}");
-    }
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("no SP-API credentials"), "{err}");
+    let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db exists");
+    let runs = store.recent_runs(10).expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome, "failed");
+    assert_eq!(runs[0].error_class.as_deref(), Some("spapi_no_credentials"));
+    assert!(runs[0].ended_at.is_some());
+    let stages = store.run_stages(&runs[0].run_id).expect("stages");
+    assert_eq!(stages.last().map(|s| s.1.as_str()), Some("failed"));
+}
+
+#[test]
+fn given_a_passphrase_keystore_without_the_passphrase_when_run_unattended_then_exit_3_and_a_clear_message() {
+    let home = TestHome::new();
+    let (code, _out, err) = run({
+        let mut cmd = home.dakiya();
+        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]).stdin(std::process::Stdio::null());
+        cmd
+    });
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("DAKIYA_PASSPHRASE"), "{err}");
 }
 
 #[test]
@@ -48,7 +56,7 @@ fn given_a_run_when_it_ends_then_a_run_record_and_a_json_log_exist() {
     let home = TestHome::new();
     let (_code, _out, _err) = run({
         let mut cmd = home.dakiya();
-        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]);
+        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]).env("DAKIYA_PASSPHRASE", "pass");
         cmd
     });
     let logs: Vec<_> = std::fs::read_dir(home.path().join("logs")).expect("logs dir").collect();

@@ -41,7 +41,7 @@ CREATE TABLE order_items (
 
 CREATE TABLE packages (
     order_id          VARCHAR PRIMARY KEY,
-    state             VARCHAR NOT NULL,    -- intent | scheduled | failed
+    state             VARCHAR NOT NULL,    -- sized | intent | scheduled
     box               VARCHAR,
     length_cm         DOUBLE,
     width_cm          DOUBLE,
@@ -56,9 +56,35 @@ CREATE TABLE packages (
     tracking_id       VARCHAR,
     invoice_number    VARCHAR,
     invoice_date      TIMESTAMP,
-    intent_at         TIMESTAMP NOT NULL,
+    sized_at          TIMESTAMP NOT NULL,
+    intent_at         TIMESTAMP,
     scheduled_at      TIMESTAMP,
+    docs_state        VARCHAR,             -- NULL | requested | stored | printed | failed
+    feed_id           VARCHAR,
+    label_printed_at  TIMESTAMP,
+    confirmed_at      TIMESTAMP,
     updated_at        TIMESTAMP NOT NULL
+);
+
+-- Documents feeds (POST_EASYSHIP_DOCUMENTS): intent first, then Amazon's feed id.
+CREATE TABLE feeds (
+    local_id          VARCHAR PRIMARY KEY,
+    state             VARCHAR NOT NULL,    -- intent | submitted | done | failed
+    feed_id           VARCHAR,
+    document_id       VARCHAR,
+    result_document_id VARCHAR,
+    report_id         VARCHAR,
+    n_orders          INTEGER NOT NULL,
+    created_at        TIMESTAMP NOT NULL,
+    finished_at       TIMESTAMP
+);
+
+-- Orders whose payload did not match Amazon's model: kept aside with a reason, never guessed.
+CREATE TABLE quarantine (
+    order_id          VARCHAR PRIMARY KEY,
+    reason            VARCHAR NOT NULL,
+    first_seen        TIMESTAMP NOT NULL,
+    last_seen         TIMESTAMP NOT NULL
 );
 
 CREATE TABLE watermarks (

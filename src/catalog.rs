@@ -1,0 +1,293 @@
+//! The seller's SKU catalogue (`config/catalog.csv`) and box list (`config/boxes.toml`), and the
+//! choice of box and weight for an order.
+//!
+//! Packing rule (documented for the seller): units are laid flat and stacked on their thinnest
+//! side; the stack needs the largest length and width among the units plus padding on each side,
+//! and the sum of their thicknesses plus padding. The smallest box by volume that holds that
+//! (in any orientation) wins; a SKU's `box` column forces a box. Weight is the units' weight plus
+//! the box's tare, never below Amazon's 11 g minimum.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+/// One catalogue row.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CatalogItem {
+    /// Seller SKU.
+    pub sku: String,
+    /// Title (for the seller; never sent anywhere).
+    pub title: String,
+    /// HSN code.
+    pub hsn: String,
+    /// GST rate in percent (0, 3, 5, 12, 18, 28, …).
+    pub gst_rate: f64,
+    /// Weight of one unit, grams.
+    pub weight_g: f64,
+    /// Length of one unit, cm.
+    pub length_cm: f64,
+    /// Width, cm.
+    pub width_cm: f64,
+    /// Height, cm.
+    pub height_cm: f64,
+    /// Force this box for orders of this SKU alone.
+    #[serde(default)]
+    pub r#box: Option<String>,
+}
+
+/// One box.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxSpec {
+    /// Name.
+    pub name: String,
+    /// Inner length, cm.
+    pub length_cm: f64,
+    /// Inner width, cm.
+    pub width_cm: f64,
+    /// Inner height, cm.
+    pub height_cm: f64,
+    /// Empty weight, grams.
+    pub tare_g: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BoxFile {
+    #[serde(rename = "box")]
+    boxes: Vec<BoxSpec>,
+}
+
+/// The catalogue by SKU.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    items: HashMap<String, CatalogItem>,
+}
+
+impl Catalog {
+    /// Load a catalogue CSV. Every bad row is reported with its line.
+    pub fn load(path: &Path) -> anyhow::Result<Catalog> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the SKU catalogue {}", path.display()))?;
+        Self::parse(&text).map_err(|problems| anyhow::anyhow!("{}: {}", path.display(), problems.join("; ")))
+    }
+
+    /// Parse catalogue CSV text; `Err` lists every bad row as `line N: …`.
+    pub fn parse(text: &str) -> Result<Catalog, Vec<String>> {
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+        let headers = reader.headers().map_err(|err| vec![format!("line 1: {}", csv_problem(&err))])?.clone();
+        let mut items = HashMap::new();
+        let mut problems = Vec::new();
+        for record in reader.records() {
+            let record = match record {
+                Ok(record) => record,
+                Err(err) => {
+                    let line = err.position().map_or(0, |p| p.line());
+                    problems.push(format!("line {line}: {}", csv_problem(&err)));
+                    continue;
+                }
+            };
+            let line = record.position().map_or(0, |p| p.line());
+            match record.deserialize::<CatalogItem>(Some(&headers)) {
+                Ok(item) => {
+                    if [item.weight_g, item.length_cm, item.width_cm, item.height_cm].iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+                        problems.push(format!("line {line}: SKU {} needs positive weight and dimensions", item.sku));
+                    } else if items.insert(item.sku.clone(), item.clone()).is_some() {
+                        problems.push(format!("line {line}: SKU {} appears twice", item.sku));
+                    }
+                }
+                Err(err) => problems.push(format!("line {line}: {}", csv_problem(&err))),
+            }
+        }
+        if problems.is_empty() { Ok(Catalog { items }) } else { Err(problems) }
+    }
+
+    /// The item for a SKU.
+    pub fn get(&self, sku: &str) -> Option<&CatalogItem> {
+        self.items.get(sku)
+    }
+
+    /// Number of SKUs.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+fn csv_problem(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        _ => "not a valid CSV row".into(),
+    }
+}
+
+/// Load the box list.
+pub fn load_boxes(path: &Path) -> anyhow::Result<Vec<BoxSpec>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the box list {}", path.display()))?;
+    parse_boxes(&text).map_err(|msg| anyhow::anyhow!("{}: {msg}", path.display()))
+}
+
+/// Parse a box list.
+pub fn parse_boxes(text: &str) -> Result<Vec<BoxSpec>, String> {
+    let file: BoxFile = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+    if file.boxes.is_empty() {
+        return Err("no [[box]] entries".into());
+    }
+    for b in &file.boxes {
+        if [b.length_cm, b.width_cm, b.height_cm].iter().any(|v| !(v.is_finite() && *v > 0.0)) || !(b.tare_g >= 0.0) {
+            return Err(format!("box {} needs positive dimensions and a tare of 0 or more", b.name));
+        }
+    }
+    Ok(file.boxes)
+}
+
+/// A line of an order to pack.
+#[derive(Debug, Clone)]
+pub struct Line<'a> {
+    /// SKU.
+    pub sku: &'a str,
+    /// Units.
+    pub quantity: i64,
+}
+
+/// The chosen package.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    /// Box name.
+    pub box_name: String,
+    /// Dimensions sent to Amazon, cm.
+    pub dims_cm: (f64, f64, f64),
+    /// Weight sent to Amazon, grams.
+    pub weight_g: f64,
+}
+
+/// Why an order cannot be packed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PackError {
+    /// A SKU is missing from the catalogue.
+    #[error("unknown SKU {0}: add it to the catalogue (config/catalog.csv)")]
+    UnknownSku(String),
+    /// Nothing fits.
+    #[error("no box fits the items (needs {0}); add a bigger box to config/boxes.toml")]
+    NoBoxFits(String),
+    /// A forced box does not exist.
+    #[error("SKU {sku} asks for box {name}, which is not in config/boxes.toml")]
+    UnknownBox {
+        /// SKU.
+        sku: String,
+        /// Box.
+        name: String,
+    },
+    /// Nothing to pack.
+    #[error("the order has no items")]
+    Empty,
+}
+
+/// Amazon's minimum package weight for Easy Ship.
+pub const MIN_WEIGHT_G: f64 = 11.0;
+
+fn sorted(mut d: [f64; 3]) -> [f64; 3] {
+    d.sort_by(|a, b| a.total_cmp(b));
+    d
+}
+
+/// Choose box and weight for an order.
+pub fn pack(lines: &[Line<'_>], catalog: &Catalog, boxes: &[BoxSpec], padding_mm: u32) -> Result<Packed, PackError> {
+    let mut footprint = (0.0f64, 0.0f64);
+    let mut stack = 0.0;
+    let mut weight = 0.0;
+    let mut forced: Option<(&str, &str)> = None;
+    let mut units = 0;
+    for line in lines {
+        let item = catalog.get(line.sku).ok_or_else(|| PackError::UnknownSku(line.sku.to_owned()))?;
+        let [thin, mid, long] = sorted([item.length_cm, item.width_cm, item.height_cm]);
+        footprint = (footprint.0.max(long), footprint.1.max(mid));
+        stack += thin * line.quantity as f64;
+        weight += item.weight_g * line.quantity as f64;
+        units += line.quantity;
+        if let Some(name) = &item.r#box {
+            forced = Some((line.sku, name));
+        }
+    }
+    if units <= 0 {
+        return Err(PackError::Empty);
+    }
+    let pad = 2.0 * f64::from(padding_mm) / 10.0;
+    let need = sorted([footprint.0 + pad, footprint.1 + pad, stack + pad]);
+    let chosen = match (forced, lines.len()) {
+        (Some((sku, name)), 1) => boxes
+            .iter()
+            .find(|b| b.name == name)
+            .ok_or_else(|| PackError::UnknownBox { sku: sku.to_owned(), name: name.to_owned() })?,
+        _ => boxes
+            .iter()
+            .filter(|b| {
+                let have = sorted([b.length_cm, b.width_cm, b.height_cm]);
+                have.iter().zip(need.iter()).all(|(h, n)| h + 1e-9 >= *n)
+            })
+            .min_by(|a, b| (a.length_cm * a.width_cm * a.height_cm).total_cmp(&(b.length_cm * b.width_cm * b.height_cm)))
+            .ok_or_else(|| PackError::NoBoxFits(format!("{:.1} × {:.1} × {:.1} cm", need[2], need[1], need[0])))?,
+    };
+    Ok(Packed {
+        box_name: chosen.name.clone(),
+        dims_cm: (chosen.length_cm, chosen.width_cm, chosen.height_cm),
+        weight_g: (weight + chosen.tare_g).max(MIN_WEIGHT_G).round(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        Catalog::parse(
+            "sku,title,hsn,gst_rate,weight_g,length_cm,width_cm,height_cm,box\n\
+             MUG,Mug,6912,12,420,12,9,10,\n\
+             TEE,T-shirt,6109,5,180,28,22,2,\n\
+             PIN,Pin,7117,3,2,2,2,0.5,\n\
+             POSTER,Poster,4911,12,300,60,8,8,TUBE\n",
+        )
+        .expect("catalogue")
+    }
+
+    fn boxes() -> Vec<BoxSpec> {
+        parse_boxes(
+            "[[box]]\nname = \"S\"\nlength_cm = 15\nwidth_cm = 12\nheight_cm = 10\ntare_g = 60\n\
+             [[box]]\nname = \"M\"\nlength_cm = 35\nwidth_cm = 30\nheight_cm = 15\ntare_g = 120\n\
+             [[box]]\nname = \"TUBE\"\nlength_cm = 65\nwidth_cm = 10\nheight_cm = 10\ntare_g = 90\n",
+        )
+        .expect("boxes")
+    }
+
+    #[test]
+    fn smallest_fitting_box_and_tare() {
+        let p = pack(&[Line { sku: "MUG", quantity: 1 }], &catalog(), &boxes(), 5).expect("packs");
+        assert_eq!(p.box_name, "S");
+        assert_eq!(p.weight_g, 480.0);
+        let two_tees = pack(&[Line { sku: "TEE", quantity: 2 }, Line { sku: "MUG", quantity: 1 }], &catalog(), &boxes(), 5).expect("packs");
+        assert_eq!(two_tees.box_name, "M");
+        assert_eq!(two_tees.weight_g, 180.0 * 2.0 + 420.0 + 120.0);
+    }
+
+    #[test]
+    fn minimum_weight_overrides_and_holds() {
+        let light = pack(&[Line { sku: "PIN", quantity: 1 }], &catalog(), &[BoxSpec { name: "E".into(), length_cm: 10.0, width_cm: 5.0, height_cm: 2.0, tare_g: 3.0 }], 0)
+            .expect("packs");
+        assert_eq!(light.weight_g, MIN_WEIGHT_G);
+        assert_eq!(pack(&[Line { sku: "POSTER", quantity: 1 }], &catalog(), &boxes(), 5).expect("forced").box_name, "TUBE");
+        assert_eq!(pack(&[Line { sku: "LAMP", quantity: 1 }], &catalog(), &boxes(), 5), Err(PackError::UnknownSku("LAMP".into())));
+        assert!(matches!(pack(&[Line { sku: "TEE", quantity: 40 }], &catalog(), &boxes(), 5), Err(PackError::NoBoxFits(_))));
+    }
+
+    #[test]
+    fn bad_catalogue_rows_are_all_reported() {
+        let err = Catalog::parse("sku,title,hsn,gst_rate,weight_g,length_cm,width_cm,height_cm\nA,a,1,5,-1,1,1,1\nB,b,1,five,1,1,1,1\nA,a,1,5,1,1,1,1\n")
+            .expect_err("bad rows");
+        assert!(err.len() >= 2, "{err:?}");
+    }
+}

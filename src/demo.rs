@@ -1,0 +1,179 @@
+//! `dakiya demo`: the whole product in under a minute with no Amazon account.
+//!
+//! Starts the local SP-API sandbox with a seeded day of orders, writes the embedded default
+//! pipeline, catalogue and box list into a demo data folder, and runs the real hourly pipeline
+//! while moving simulated time through pickup, delivery and the 30-day purge, printing what
+//! happened at each step.
+
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{Duration, TimeZone as _, Utc};
+
+use crate::clock::Clock;
+use crate::config::{AppConfig, EnvSecret, LogFormat, Protection};
+use crate::outcome::Outcome;
+use crate::runner::{self, RunEnv, RunReport};
+use crate::sandbox::{Sandbox, SandboxOptions, CLIENT_ID, CLIENT_SECRET, MERCHANT_ID, REFRESH_TOKEN};
+use crate::store::Store;
+use crate::{lock, pipeline, session};
+
+/// The default pipeline, catalogue and boxes shipped in the binary.
+pub const HOURLY_PIPELINE: &str = include_str!("../pipelines/hourly.toml");
+/// The example SKU catalogue.
+pub const CATALOG_CSV: &str = include_str!("../config/catalog.csv");
+/// The example box list.
+pub const BOXES_TOML: &str = include_str!("../config/boxes.toml");
+
+/// Write the embedded pipeline and config files into `home` (`pipelines/`, `config/`).
+pub fn write_embedded(home: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(home.join("pipelines"))?;
+    std::fs::create_dir_all(home.join("config"))?;
+    std::fs::write(home.join("config/catalog.csv"), CATALOG_CSV)?;
+    std::fs::write(home.join("config/boxes.toml"), BOXES_TOML)?;
+    let path = home.join("pipelines/hourly.toml");
+    std::fs::write(&path, HOURLY_PIPELINE)?;
+    Ok(path)
+}
+
+/// An app config pointing at a sandbox, with its test credentials and the test key.
+pub fn sandbox_config(sb: &Sandbox, rate_scale: f64) -> AppConfig {
+    let mut config = AppConfig::default();
+    config.seller.merchant_id = MERCHANT_ID.into();
+    config.spapi.endpoint = sb.base_url();
+    config.spapi.lwa_endpoint = sb.lwa_url();
+    config.spapi.sandbox = true;
+    config.spapi.rate_scale = rate_scale;
+    config.spapi.timeout = std::time::Duration::from_secs(5);
+    config.spapi.client_id = Some(EnvSecret::new(CLIENT_ID));
+    config.spapi.client_secret = Some(EnvSecret::new(CLIENT_SECRET));
+    config.spapi.refresh_token = Some(EnvSecret::new(REFRESH_TOKEN));
+    config.keys.protection = Protection::InsecureTestKey;
+    config.log.level = "warn".into();
+    config.log.stderr_format = LogFormat::Pretty;
+    config
+}
+
+/// Run the hourly pipeline once, in process, against the sandbox (what Task Scheduler would do).
+pub async fn run_once(home: &Path, pipeline_path: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<RunReport> {
+    let plan = pipeline::load(pipeline_path).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let _lock = lock::try_acquire(home)?;
+    let store = Store::open(home)?;
+    let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
+    let api = session::client(home, config, Arc::clone(&clock))?;
+    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), vault: &mut vault };
+    runner::run(&plan, &mut env).await
+}
+
+fn step(title: &str) {
+    println!("\n── {title} ──");
+}
+
+/// Count occurrences of any canary string in every file under `dir`.
+pub fn canary_hits(dir: &Path, needle: &[u8]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut hits = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path)?;
+                if bytes.windows(needle.len()).any(|w| w == needle) {
+                    hits.push(path);
+                }
+            }
+        }
+    }
+    Ok(hits)
+}
+
+/// The demo.
+pub fn run(dir: Option<&Path>, seed: u64) -> anyhow::Result<Outcome> {
+    let temp;
+    let home = match dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)?;
+            if d.join(crate::store::DB_FILE).exists() {
+                anyhow::bail!("{} already holds a dakiya database; give the demo an empty folder", d.display());
+            }
+            d.to_path_buf()
+        }
+        None => {
+            temp = tempfile::Builder::new().prefix("dakiya-demo-").tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(demo(&home, seed, dir.is_some()))
+}
+
+async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().context("start time")?;
+    let rate_scale = 2000.0;
+    let sb = Sandbox::start(SandboxOptions { seed, orders: 40, start, rate_scale, ..SandboxOptions::default() }, "127.0.0.1:0".parse()?).await?;
+    let config = sandbox_config(&sb, rate_scale);
+    let _log = crate::telemetry::init(&config.log, Some(&home.join("logs")))?;
+    let pipeline_path = write_embedded(home)?;
+    let clock: Arc<dyn Clock> = sb.clock();
+    let ist = crate::sandbox::world::ist();
+    println!("dakiya demo: a seeded day of Amazon.in Easy Ship orders against the local SP-API sandbox.");
+    println!("Data folder: {}{}", home.display(), if keep { "" } else { " (temporary; pass --dir to keep it)" });
+    println!("Sandbox: {} (seed {seed}; rate limits {rate_scale}× faster than Amazon's)", sb.base_url());
+
+    sb.advance(Duration::hours(10));
+    step(&format!("Day 1, {} IST: 40 orders came in since 08:00; the hourly run starts", clock.now().with_timezone(&ist).format("%H:%M")));
+    let first = run_once(home, &pipeline_path, &config, Arc::clone(&clock)).await?;
+    print!("{}", first.summary());
+    let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
+    let scheduled: Vec<(String, Option<chrono::DateTime<Utc>>, Option<String>)> = {
+        let mut stmt = store.conn().prepare("SELECT order_id, slot_start, handover_method FROM packages WHERE state = 'scheduled' ORDER BY slot_start, order_id LIMIT 5")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    println!("  Pickups booked (first five):");
+    for (id, start, method) in scheduled {
+        let when = start.map_or_else(|| "?".to_owned(), |s| s.with_timezone(&ist).format("%a %d %b %H:%M IST").to_string());
+        println!("    {id}  {when}  {}", method.unwrap_or_default());
+    }
+    let flagged: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE state_unknown", [], |r| r.get(0))?;
+    println!("  Orders whose ship-to state spelling is unknown (they ship; flagged for the GST export): {flagged}");
+    let vault_rows = crate::store::vault::count(store.conn())?;
+    println!("  Customer data: {vault_rows} values in the AES-256-GCM vault, none in plain tables.");
+    drop(store);
+
+    sb.advance(Duration::days(1));
+    step("Day 2: the carrier collected the packages (one pickup was missed)");
+    let second = run_once(home, &pipeline_path, &config, Arc::clone(&clock)).await?;
+    print!("{}", second.summary());
+
+    sb.advance(Duration::days(3));
+    step("Day 5: packages delivered; each order's 30-day PII clock starts at delivery");
+    let third = run_once(home, &pipeline_path, &config, Arc::clone(&clock)).await?;
+    print!("{}", third.summary());
+
+    sb.advance(Duration::days(31));
+    step("Day 36: 31 days after delivery: customer data is purged and its keys destroyed");
+    let fourth = run_once(home, &pipeline_path, &config, Arc::clone(&clock)).await?;
+    print!("{}", fourth.summary());
+    let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
+    let left = crate::store::vault::count(store.conn())?;
+    let purged: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE pii_purged_at IS NOT NULL", [], |r| r.get(0))?;
+    drop(store);
+    println!("  Vault values left: {left} (PII of orders still in transit or returned later, if any)");
+    println!("  Orders whose PII is gone for good: {purged}");
+    let hits = canary_hits(home, b"CANARY")?;
+    println!("  Byte search of the data folder for the sandbox's canary PII: {} file(s) with a hit", hits.len());
+
+    step("Next");
+    println!("  GST export for the CA (`dakiya gst export`) lands with its own issue; order records stay for it.");
+    println!("  Run it for real: see README, \"Run it for real on Windows\".");
+    if !hits.is_empty() {
+        anyhow::bail!("canary PII found in plaintext: {hits:?}");
+    }
+    Ok(Outcome::Done)
+}

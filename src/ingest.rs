@@ -1,0 +1,204 @@
+//! Ingestion of one order from Amazon: the PII boundary.
+//!
+//! An [`Order`] arrives with the recipient in memory. Here it is split: the non-PII facts
+//! (statuses, amounts in paise, ship-to GST state code) go to the plain tables; every identifying
+//! field goes only into the encrypted vault, under the epoch of its purge deadline. Used by
+//! `fetch` (pages) and `enrich` (re-reads), so both obey the same rules.
+//!
+//! Delivery rule: Amazon gives no delivery timestamp. The PII clock starts at the earlier of the
+//! order's `lastUpdatedTime` when first seen delivered and the moment we saw it (the conservative
+//! choice). Orders that end without delivery (cancelled, returned, lost, damaged, undeliverable)
+//! start the clock at that end. PII deadline = that moment + 30 days, capped at purchase + 60 days
+//! (the cap is waived only while a package is in transit; see `retain`).
+
+use chrono::{DateTime, Duration, Utc};
+use duckdb::Connection;
+
+use crate::config::RetentionConfig;
+use crate::gst::states::state_code;
+use crate::spapi::model::orders::{FulfillmentStatus, Order, PackageState};
+use crate::store::orders::{self as store_orders, ItemFacts, OrderFacts};
+use crate::store::vault as store_vault;
+use crate::vault::{epoch_of, purge_time, Pii, PiiField, Vault};
+
+/// Detailed statuses that end an order without delivery.
+const ENDINGS: &[&str] = &["RETURNED_TO_SELLER", "LOST", "DAMAGED", "UNDELIVERABLE", "REJECTED_BY_BUYER", "LABEL_CANCELLED"];
+
+/// What ingestion needs.
+pub struct IngestCtx<'a> {
+    /// The vault.
+    pub vault: &'a mut Vault,
+    /// Retention periods.
+    pub retention: &'a RetentionConfig,
+    /// Store the recipient at all (`[enrich] collect_pii`).
+    pub collect_pii: bool,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// What happened to an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ingested {
+    /// Stored; with how many PII fields went to the vault.
+    Stored {
+        /// First time this order was seen.
+        new: bool,
+        /// PII fields sealed.
+        pii_fields: usize,
+        /// Newly observed as delivered.
+        delivered: bool,
+    },
+    /// Set aside with a PII-free reason.
+    Quarantined(String),
+}
+
+fn dur(d: std::time::Duration) -> Duration {
+    Duration::from_std(d).unwrap_or(Duration::days(30))
+}
+
+/// The PII deadline of an order.
+pub fn pii_deadline(purchase: DateTime<Utc>, delivered: Option<DateTime<Utc>>, ended: Option<DateTime<Utc>>, r: &RetentionConfig) -> DateTime<Utc> {
+    let cap = purchase + dur(r.pii_hard_cap);
+    match (delivered, ended) {
+        (Some(d), _) => (d + dur(r.pii_after_delivery)).min(cap),
+        (None, Some(e)) => (e + dur(r.pii_after_end)).min(cap),
+        (None, None) => cap,
+    }
+}
+
+/// Ingest one order inside the caller's transaction.
+pub fn ingest(conn: &Connection, cx: &mut IngestCtx<'_>, order: &Order) -> anyhow::Result<Ingested> {
+    let now = cx.now;
+    let amounts = match facts_and_items(order) {
+        Ok(parts) => parts,
+        Err(reason) => {
+            store_orders::quarantine(conn, &order.order_id, &reason, now)?;
+            return Ok(Ingested::Quarantined(reason));
+        }
+    };
+    let (mut facts, items) = amounts;
+    let known = store_orders::known(conn, &order.order_id)?;
+    let package = order.packages.first();
+    let detailed = package.and_then(|p| p.package_status.as_ref()).and_then(|s| s.detailed_status.clone());
+    let delivered_now = package
+        .and_then(|p| p.package_status.as_ref())
+        .is_some_and(|s| s.status == PackageState::Delivered || s.detailed_status.as_deref() == Some("DELIVERED"));
+    let previously_delivered = known.as_ref().and_then(|k| k.delivered_at);
+    facts.delivered_at = previously_delivered.or_else(|| delivered_now.then(|| order.last_updated_time.min(now)));
+    let cancelled = order.fulfillment.as_ref().is_some_and(|f| f.fulfillment_status == FulfillmentStatus::Cancelled);
+    let ending = detailed.as_deref().filter(|d| ENDINGS.contains(d));
+    facts.ended_at = known.as_ref().and_then(|k| k.ended_at).or_else(|| (cancelled || ending.is_some()).then(|| order.last_updated_time.min(now)));
+    facts.end_reason = if cancelled { Some("cancelled".into()) } else { ending.map(|d| d.to_ascii_lowercase()) };
+    let deadline = pii_deadline(facts.purchase_date, facts.delivered_at, facts.ended_at, cx.retention);
+    store_orders::upsert(conn, &facts, &items, deadline, now)?;
+
+    let mut sealed = 0;
+    let purged = known.as_ref().is_some_and(|k| k.pii_purged_at.is_some());
+    let due = purge_time(epoch_of(deadline)) <= now;
+    if cx.collect_pii && !purged && !due {
+        let mut values = Vec::new();
+        if let Some(addr) = order.recipient.as_ref().and_then(|r| r.delivery_address.as_ref()) {
+            let fields: [(PiiField, &Option<Pii>); 8] = [
+                (PiiField::RecipientName, &addr.name),
+                (PiiField::AddressLine1, &addr.address_line1),
+                (PiiField::AddressLine2, &addr.address_line2),
+                (PiiField::AddressLine3, &addr.address_line3),
+                (PiiField::City, &addr.city),
+                (PiiField::District, &addr.district_or_county),
+                (PiiField::PostalCode, &addr.postal_code),
+                (PiiField::Phone, &addr.phone),
+            ];
+            for (field, value) in fields {
+                if let Some(value) = value.as_ref().filter(|v| !v.expose().trim().is_empty()) {
+                    values.push(cx.vault.seal(&order.order_id, field, value, deadline, now)?);
+                }
+            }
+        }
+        // Fields Amazon no longer sends (the phone after delivery) keep their value but follow
+        // the new deadline.
+        for old in store_vault::for_order(conn, &order.order_id)? {
+            if old.deadline != deadline && !values.iter().any(|v| v.field == old.field) {
+                values.push(cx.vault.reseal(&old, deadline, now)?);
+            }
+        }
+        sealed = values.iter().filter(|v| PiiField::from_name(&v.field).is_some()).count();
+        store_vault::put(conn, &values, now)?;
+    }
+    Ok(Ingested::Stored { new: known.is_none(), pii_fields: sealed, delivered: delivered_now && previously_delivered.is_none() })
+}
+
+fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String> {
+    let bad = |what: &str| format!("{what} is not a valid amount");
+    let address = order.recipient.as_ref().and_then(|r| r.delivery_address.as_ref());
+    let state_text = address.and_then(|a| a.state_or_region.as_deref()).map(str::trim).filter(|s| !s.is_empty());
+    let code = state_text.and_then(state_code);
+    let package = order.packages.first();
+    let total = match order.proceeds.as_ref().and_then(|p| p.grand_total.as_ref()) {
+        Some(m) => Some(m.paise().map_err(|_| bad("grandTotal"))?),
+        None => None,
+    };
+    let currency = order.proceeds.as_ref().and_then(|p| p.grand_total.as_ref()).map(|m| m.currency_code.clone());
+    let facts = OrderFacts {
+        order_id: order.order_id.clone(),
+        purchase_date: order.created_time,
+        last_updated: order.last_updated_time,
+        order_status: order.fulfillment.as_ref().map_or_else(|| "UNKNOWN".to_owned(), |f| f.fulfillment_status.as_str().to_owned()),
+        easy_ship_status: package.and_then(|p| p.package_status.as_ref()).map(|s| s.detailed_status.clone().unwrap_or_else(|| s.status.as_str().to_owned())),
+        is_easy_ship: order.is_easy_ship(),
+        is_business: order.is_business(),
+        is_cod: order.is_cod(),
+        ship_state_code: code.map(str::to_owned),
+        state_unknown: state_text.is_some() && code.is_none(),
+        total_paise: total,
+        currency,
+        delivered_at: None,
+        ended_at: None,
+        end_reason: None,
+        tracking_id: package.and_then(|p| p.tracking_number.clone()),
+    };
+    let mut items = Vec::new();
+    for item in &order.order_items {
+        let proceeds = item.proceeds.clone().unwrap_or_default();
+        let sum = |kind: &str| proceeds.sum(kind).map_err(|_| bad(kind));
+        let line_total = match sum("ITEM")? {
+            Some(v) => Some(v),
+            None => match item.product.price.as_ref().and_then(|p| p.unit_price.as_ref()) {
+                Some(unit) => Some(unit.paise().map_err(|_| bad("unitPrice"))? * item.quantity_ordered),
+                None => None,
+            },
+        };
+        let tax_total = sum("TAX")?;
+        let shipping_tax = proceeds.shipping_tax().map_err(|_| bad("shipping tax"))?;
+        items.push(ItemFacts {
+            order_item_id: item.order_item_id.clone(),
+            sku: item.product.seller_sku.clone(),
+            asin: item.product.asin.clone(),
+            quantity: item.quantity_ordered,
+            item_price_paise: line_total,
+            item_tax_paise: tax_total.map(|t| t - shipping_tax.unwrap_or(0)),
+            shipping_paise: sum("SHIPPING")?,
+            shipping_tax_paise: shipping_tax,
+            discount_paise: sum("DISCOUNT")?,
+        });
+    }
+    Ok((facts, items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn deadlines_follow_delivery_end_and_the_cap() {
+        let r = RetentionConfig::default();
+        let buy = Utc.with_ymd_and_hms(2026, 11, 1, 10, 0, 0).single().expect("date");
+        assert_eq!(pii_deadline(buy, None, None, &r), buy + Duration::days(60));
+        let d = buy + Duration::days(4);
+        assert_eq!(pii_deadline(buy, Some(d), None, &r), d + Duration::days(30));
+        let late = buy + Duration::days(45);
+        assert_eq!(pii_deadline(buy, Some(late), None, &r), buy + Duration::days(60));
+        let cancelled = buy + Duration::hours(2);
+        assert_eq!(pii_deadline(buy, None, Some(cancelled), &r), cancelled + Duration::days(30));
+    }
+}

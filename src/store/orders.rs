@@ -1,0 +1,377 @@
+//! Typed reads and writes for orders, items, packages, watermarks and the quarantine. No PII
+//! passes through here: the types hold ids, statuses, amounts and state codes only.
+
+use chrono::{DateTime, Utc};
+use duckdb::{params, Connection, OptionalExt as _};
+
+use super::StoreError;
+
+/// The non-PII facts of an order, as ingested.
+#[derive(Debug, Clone)]
+pub struct OrderFacts {
+    /// Order id.
+    pub order_id: String,
+    /// Purchase time.
+    pub purchase_date: DateTime<Utc>,
+    /// Amazon's last update.
+    pub last_updated: DateTime<Utc>,
+    /// Fulfillment status (`UNSHIPPED`, `SHIPPED`, `CANCELLED`, …).
+    pub order_status: String,
+    /// Detailed Easy Ship package status, if any.
+    pub easy_ship_status: Option<String>,
+    /// Easy Ship program.
+    pub is_easy_ship: bool,
+    /// Amazon Business order.
+    pub is_business: bool,
+    /// Cash on delivery.
+    pub is_cod: bool,
+    /// GST state code of the ship-to state.
+    pub ship_state_code: Option<String>,
+    /// A ship-to state was given but its spelling is unknown.
+    pub state_unknown: bool,
+    /// Grand total, paise.
+    pub total_paise: Option<i64>,
+    /// Currency.
+    pub currency: Option<String>,
+    /// First observed as delivered (see `ingest` for the rule).
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// Ended without delivery (cancelled, returned, lost).
+    pub ended_at: Option<DateTime<Utc>>,
+    /// Why it ended.
+    pub end_reason: Option<String>,
+    /// Tracking number from Amazon.
+    pub tracking_id: Option<String>,
+}
+
+/// One item.
+#[derive(Debug, Clone)]
+pub struct ItemFacts {
+    /// Item id.
+    pub order_item_id: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// ASIN.
+    pub asin: Option<String>,
+    /// Quantity.
+    pub quantity: i64,
+    /// Line total incl. tax, paise.
+    pub item_price_paise: Option<i64>,
+    /// Tax in it, paise.
+    pub item_tax_paise: Option<i64>,
+    /// Shipping charged, paise.
+    pub shipping_paise: Option<i64>,
+    /// Tax on shipping, paise.
+    pub shipping_tax_paise: Option<i64>,
+    /// Discount, paise.
+    pub discount_paise: Option<i64>,
+}
+
+/// What the store already knows about an order.
+#[derive(Debug, Clone)]
+pub struct Known {
+    /// Delivery time recorded earlier.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// End recorded earlier.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// When its PII was purged, if it was.
+    pub pii_purged_at: Option<DateTime<Utc>>,
+}
+
+/// Look up what is known about an order.
+pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreError> {
+    Ok(conn
+        .query_row("SELECT delivered_at, ended_at, pii_purged_at FROM orders WHERE order_id = ?", [order_id], |row| {
+            Ok(Known { delivered_at: row.get(0)?, ended_at: row.get(1)?, pii_purged_at: row.get(2)? })
+        })
+        .optional()?)
+}
+
+/// Insert or update an order and replace its items. Keeps the first delivery and end times, the
+/// hold reason and the purge mark.
+pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, easy_ship_status, is_easy_ship, is_business, is_cod,
+                             ship_state_code, state_unknown, total_paise, currency, delivered_at, ended_at, end_reason, pii_deadline,
+                             first_seen, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET
+             last_updated = excluded.last_updated,
+             order_status = excluded.order_status,
+             easy_ship_status = excluded.easy_ship_status,
+             is_easy_ship = excluded.is_easy_ship,
+             is_business = excluded.is_business,
+             is_cod = excluded.is_cod,
+             ship_state_code = COALESCE(excluded.ship_state_code, orders.ship_state_code),
+             state_unknown = CASE WHEN excluded.ship_state_code IS NOT NULL OR excluded.state_unknown THEN excluded.state_unknown ELSE orders.state_unknown END,
+             total_paise = COALESCE(excluded.total_paise, orders.total_paise),
+             currency = COALESCE(excluded.currency, orders.currency),
+             delivered_at = COALESCE(orders.delivered_at, excluded.delivered_at),
+             ended_at = COALESCE(orders.ended_at, excluded.ended_at),
+             end_reason = COALESCE(orders.end_reason, excluded.end_reason),
+             pii_deadline = excluded.pii_deadline,
+             updated_at = excluded.updated_at",
+        params![
+            o.order_id,
+            o.purchase_date,
+            o.last_updated,
+            o.order_status,
+            o.easy_ship_status,
+            o.is_easy_ship,
+            o.is_business,
+            o.is_cod,
+            o.ship_state_code,
+            o.state_unknown,
+            o.total_paise,
+            o.currency,
+            o.delivered_at,
+            o.ended_at,
+            o.end_reason,
+            pii_deadline,
+            now,
+            now
+        ],
+    )?;
+    if !items.is_empty() {
+        conn.execute("DELETE FROM order_items WHERE order_id = ?", [&o.order_id])?;
+        let mut stmt = conn.prepare(
+            "INSERT INTO order_items (order_id, order_item_id, sku, asin, quantity, item_price_paise, item_tax_paise, shipping_paise, shipping_tax_paise, discount_paise)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )?;
+        for i in items {
+            stmt.execute(params![
+                o.order_id,
+                i.order_item_id,
+                i.sku,
+                i.asin,
+                i.quantity,
+                i.item_price_paise,
+                i.item_tax_paise,
+                i.shipping_paise,
+                i.shipping_tax_paise,
+                i.discount_paise
+            ])?;
+        }
+    }
+    if let Some(tracking) = &o.tracking_id {
+        conn.execute(
+            "UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)",
+            params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
+        )?;
+    } else if o.easy_ship_status.is_some() {
+        conn.execute(
+            "UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?",
+            params![o.easy_ship_status, now, o.order_id, o.easy_ship_status],
+        )?;
+    }
+    conn.execute("DELETE FROM quarantine WHERE order_id = ?", [&o.order_id])?;
+    Ok(())
+}
+
+/// Put an order in quarantine with a PII-free reason.
+pub fn quarantine(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO quarantine (order_id, reason, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen",
+        params![order_id, reason, now, now],
+    )?;
+    Ok(())
+}
+
+/// Quarantined orders: `(order_id, reason)`.
+pub fn quarantined(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let mut stmt = conn.prepare("SELECT order_id, reason FROM quarantine ORDER BY first_seen, order_id")?;
+    let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Read a watermark.
+pub fn watermark(conn: &Connection, name: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(conn.query_row("SELECT value FROM watermarks WHERE name = ?", [name], |row| row.get(0)).optional()?)
+}
+
+/// Write a watermark.
+pub fn set_watermark(conn: &Connection, name: &str, value: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params![name, value],
+    )?;
+    Ok(())
+}
+
+/// Hold an order with a reason (shown by `dakiya status`).
+pub fn hold(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE orders SET hold_reason = ?, held_at = CASE WHEN hold_reason IS NOT DISTINCT FROM ? THEN held_at ELSE ? END WHERE order_id = ?",
+        params![reason, reason, now, order_id],
+    )?;
+    Ok(())
+}
+
+/// Release a hold.
+pub fn release(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
+    conn.execute("UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id = ? AND hold_reason IS NOT NULL", [order_id])?;
+    Ok(())
+}
+
+/// Items of an order: `(order_item_id, sku, quantity)`.
+pub fn items(conn: &Connection, order_id: &str) -> Result<Vec<(String, Option<String>, i64)>, StoreError> {
+    let mut stmt = conn.prepare("SELECT order_item_id, sku, quantity FROM order_items WHERE order_id = ? ORDER BY order_item_id")?;
+    let rows = stmt.query_map([order_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// A package row.
+#[derive(Debug, Clone)]
+pub struct PackageRow {
+    /// Order.
+    pub order_id: String,
+    /// `sized`, `intent` or `scheduled`.
+    pub state: String,
+    /// Box.
+    pub box_name: Option<String>,
+    /// Dimensions, cm.
+    pub dims_cm: (f64, f64, f64),
+    /// Weight, g.
+    pub weight_g: f64,
+    /// Slot.
+    pub slot_id: Option<String>,
+    /// Slot start.
+    pub slot_start: Option<DateTime<Utc>>,
+    /// Slot end.
+    pub slot_end: Option<DateTime<Utc>>,
+    /// Handover method.
+    pub handover_method: Option<String>,
+    /// Amazon package id.
+    pub package_id: Option<String>,
+    /// Amazon package status.
+    pub package_status: Option<String>,
+    /// Documents state.
+    pub docs_state: Option<String>,
+}
+
+const PACKAGE_COLUMNS: &str = "order_id, state, box, length_cm, width_cm, height_cm, weight_g, slot_id, slot_start, slot_end, handover_method, package_id, package_status, docs_state";
+
+fn package_row(row: &duckdb::Row<'_>) -> duckdb::Result<PackageRow> {
+    Ok(PackageRow {
+        order_id: row.get(0)?,
+        state: row.get(1)?,
+        box_name: row.get(2)?,
+        dims_cm: (row.get(3)?, row.get(4)?, row.get(5)?),
+        weight_g: row.get(6)?,
+        slot_id: row.get(7)?,
+        slot_start: row.get(8)?,
+        slot_end: row.get(9)?,
+        handover_method: row.get(10)?,
+        package_id: row.get(11)?,
+        package_status: row.get(12)?,
+        docs_state: row.get(13)?,
+    })
+}
+
+/// Packages in a state, oldest first.
+pub fn packages_in_state(conn: &Connection, state: &str) -> Result<Vec<PackageRow>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM packages p JOIN orders o USING (order_id) WHERE p.state = ? ORDER BY o.purchase_date, p.order_id",
+        PACKAGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let rows = stmt.query_map([state], package_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// One package.
+pub fn package(conn: &Connection, order_id: &str) -> Result<Option<PackageRow>, StoreError> {
+    Ok(conn.query_row(&format!("SELECT {PACKAGE_COLUMNS} FROM packages WHERE order_id = ?"), [order_id], package_row).optional()?)
+}
+
+/// Orders that need a box: Easy Ship, unshipped, not yet scheduled (held ones are re-checked).
+pub fn orders_to_size(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT o.order_id FROM orders o LEFT JOIN packages p USING (order_id)
+         WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND (p.order_id IS NULL OR p.state = 'sized')
+         ORDER BY o.purchase_date, o.order_id",
+    )?;
+    let rows = stmt.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Record the chosen box (state `sized`).
+pub fn set_sized(conn: &Connection, order_id: &str, box_name: &str, dims: (f64, f64, f64), weight_g: f64, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
+         VALUES (?, 'sized', ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET box = excluded.box, length_cm = excluded.length_cm, width_cm = excluded.width_cm,
+             height_cm = excluded.height_cm, weight_g = excluded.weight_g, updated_at = excluded.updated_at
+         WHERE packages.state = 'sized'",
+        params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now],
+    )?;
+    Ok(())
+}
+
+/// Forget a box choice (the order is held again or no longer needs one).
+pub fn clear_sized(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
+    conn.execute("DELETE FROM packages WHERE order_id = ? AND state = 'sized'", [order_id])?;
+    Ok(())
+}
+
+/// Record the intent to create a package with this slot (committed before the call).
+pub fn set_intent(conn: &Connection, order_id: &str, slot_id: &str, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, method: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE packages SET state = 'intent', slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?, intent_at = ?, updated_at = ? WHERE order_id = ?",
+        params![slot_id, start, end, method, now, now, order_id],
+    )?;
+    Ok(())
+}
+
+/// An intent that Amazon never acted on: back to `sized`.
+pub fn revert_intent(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute("UPDATE packages SET state = 'sized', intent_at = NULL, updated_at = ? WHERE order_id = ? AND state = 'intent'", params![now, order_id])?;
+    Ok(())
+}
+
+/// What Amazon said about a scheduled package.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    /// Package id.
+    pub package_id: Option<String>,
+    /// Status.
+    pub package_status: Option<String>,
+    /// Slot.
+    pub slot_id: String,
+    /// Slot start.
+    pub slot_start: Option<DateTime<Utc>>,
+    /// Slot end.
+    pub slot_end: Option<DateTime<Utc>>,
+    /// Method.
+    pub handover_method: Option<String>,
+    /// Tracking.
+    pub tracking_id: Option<String>,
+    /// Invoice number.
+    pub invoice_number: Option<String>,
+    /// Invoice date.
+    pub invoice_date: Option<DateTime<Utc>>,
+}
+
+/// Record a scheduled (or adopted, or rescheduled) package.
+pub fn set_scheduled(conn: &Connection, order_id: &str, s: &Scheduled, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE packages SET state = 'scheduled', package_id = ?, package_status = ?, slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?,
+             tracking_id = COALESCE(?, tracking_id), invoice_number = COALESCE(?, invoice_number), invoice_date = COALESCE(?, invoice_date),
+             scheduled_at = COALESCE(scheduled_at, ?), updated_at = ?
+         WHERE order_id = ?",
+        params![s.package_id, s.package_status, s.slot_id, s.slot_start, s.slot_end, s.handover_method, s.tracking_id, s.invoice_number, s.invoice_date, now, now, order_id],
+    )?;
+    Ok(())
+}
+
+/// Scheduled packages whose pickup slot ended without a handover.
+pub fn missed_pickups(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<PackageRow>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM packages p JOIN orders o USING (order_id)
+         WHERE p.state = 'scheduled' AND p.slot_end < ? AND o.order_status = 'UNSHIPPED'
+           AND (o.easy_ship_status IS NULL OR o.easy_ship_status IN ('PENDING_PICK_UP', 'PENDING_DROP_OFF', 'ReadyForPickup'))
+         ORDER BY p.slot_end, p.order_id",
+        PACKAGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
+    ))?;
+    let rows = stmt.query_map([now], package_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
