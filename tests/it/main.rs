@@ -7,5 +7,6 @@ mod cli;
 mod pipeline_files;
 mod spapi_client;
 mod contract;
+mod e2e;
 mod store;
 mod tidy;
