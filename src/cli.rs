@@ -180,6 +180,9 @@ pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn
     })?;
     // Config problems (e.g. the test key outside sandbox mode) are found before anything is touched.
     session::check_protection(config)?;
+    if let Some(n) = config.testing.pause_at.filter(|_| config.spapi.sandbox) {
+        crate::testing::arm(n);
+    }
     ensure_home(home)?;
     let _lock = lock::try_acquire(home)?;
     let _log = telemetry::init(&config.log, Some(&home.join("logs")))?;

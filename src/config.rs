@@ -38,6 +38,16 @@ pub struct AppConfig {
     pub log: LogConfig,
     /// Retention periods (spec section 5).
     pub retention: RetentionConfig,
+    /// Test instrumentation; honoured only with `spapi.sandbox = true`.
+    pub testing: TestingConfig,
+}
+
+/// Test instrumentation (crash tests).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TestingConfig {
+    /// Stop at the N-th checkpoint so a test can kill the process there.
+    pub pause_at: Option<u64>,
 }
 
 /// The seller's business facts.

@@ -48,6 +48,8 @@ pub enum Ingested {
         /// Newly observed as delivered.
         delivered: bool,
     },
+    /// Already stored as it is (the fetch overlap re-reads recent orders).
+    Unchanged,
     /// Set aside with a PII-free reason.
     Quarantined(String),
 }
@@ -78,6 +80,9 @@ pub fn ingest(conn: &Connection, cx: &mut IngestCtx<'_>, order: &Order) -> anyho
     };
     let (mut facts, items) = amounts;
     let known = store_orders::known(conn, &order.order_id)?;
+    if known.as_ref().is_some_and(|k| k.last_updated == Some(order.last_updated_time)) {
+        return Ok(Ingested::Unchanged);
+    }
     let package = order.packages.first();
     let detailed = package.and_then(|p| p.package_status.as_ref()).and_then(|s| s.detailed_status.clone());
     let delivered_now = package

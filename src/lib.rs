@@ -24,6 +24,7 @@
 //! - [`session`]: assembles protector, vault, credentials and client from the config.
 //! - [`spapi`]: the Selling Partner API client (the only HTTP to Amazon).
 //! - [`store`]: the DuckDB store, migrations and typed queries; no PII columns.
+//! - [`testing`]: numbered checkpoints for the crash test (sandbox mode only).
 //! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
@@ -46,4 +47,5 @@ pub mod session;
 pub mod spapi;
 pub mod store;
 pub mod telemetry;
+pub mod testing;
 pub mod vault;

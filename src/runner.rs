@@ -85,6 +85,7 @@ async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> any
     let mut report = RunReport { run_id: run_id.clone(), pipeline: plan.name.clone(), stages: Vec::new() };
     for (seq, stage) in plan.stages.iter().enumerate() {
         let kind = stage.kind();
+        crate::testing::checkpoint(kind.name());
         let started_at = env.clock.now();
         let timer = Instant::now();
         let mut ctx = RunCtx {

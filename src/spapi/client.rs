@@ -404,6 +404,8 @@ impl SpApi {
                     return Err(Error::Transport { op: req.op, attempts: attempt, detail: transport_detail(&err) });
                 }
             };
+            // Between Amazon's answer and anything dakiya records about it.
+            crate::testing::checkpoint(req.op.name());
             let rid = request_id(&headers);
             let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
             let truncated = (200..300).contains(&status) && is_json && !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();

@@ -122,6 +122,7 @@ pub async fn run(config: &FetchConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<S
                         report.add("delivered", 1);
                     }
                 }
+                Ingested::Unchanged => report.add("unchanged", 1),
                 Ingested::Quarantined(reason) => {
                     tracing::warn!(order_id = %order_id, "Order quarantined: its data does not match Amazon's model.");
                     report.held.push(Held { order_id, reason });

@@ -166,6 +166,7 @@ impl Store {
         let tx = self.conn.unchecked_transaction()?;
         let value = f(&tx)?;
         tx.commit()?;
+        crate::testing::checkpoint("after commit");
         Ok(value)
     }
 

@@ -75,13 +75,16 @@ pub struct Known {
     pub ended_at: Option<DateTime<Utc>>,
     /// When its PII was purged, if it was.
     pub pii_purged_at: Option<DateTime<Utc>>,
+    /// Amazon's last update as stored.
+    pub last_updated: Option<DateTime<Utc>>,
 }
 
 /// Look up what is known about an order.
 pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreError> {
     Ok(conn
-        .query_row("SELECT delivered_at, ended_at, pii_purged_at FROM orders WHERE order_id = ?", [order_id], |row| {
-            Ok(Known { delivered_at: row.get(0)?, ended_at: row.get(1)?, pii_purged_at: row.get(2)? })
+        .prepare_cached("SELECT delivered_at, ended_at, pii_purged_at, last_updated FROM orders WHERE order_id = ?")?
+        .query_row([order_id], |row| {
+            Ok(Known { delivered_at: row.get(0)?, ended_at: row.get(1)?, pii_purged_at: row.get(2)?, last_updated: row.get(3)? })
         })
         .optional()?)
 }
@@ -89,7 +92,7 @@ pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreEr
 /// Insert or update an order and replace its items. Keeps the first delivery and end times, the
 /// hold reason and the purge mark.
 pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, easy_ship_status, is_easy_ship, is_business, is_cod,
                              ship_state_code, state_unknown, total_paise, currency, delivered_at, ended_at, end_reason, pii_deadline,
                              first_seen, updated_at)
@@ -110,7 +113,8 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
              end_reason = COALESCE(orders.end_reason, excluded.end_reason),
              pii_deadline = excluded.pii_deadline,
              updated_at = excluded.updated_at",
-        params![
+    )?
+    .execute(params![
             o.order_id,
             o.purchase_date,
             o.last_updated,
@@ -129,11 +133,10 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
             pii_deadline,
             now,
             now
-        ],
-    )?;
+        ])?;
     if !items.is_empty() {
-        conn.execute("DELETE FROM order_items WHERE order_id = ?", [&o.order_id])?;
-        let mut stmt = conn.prepare(
+        conn.prepare_cached("DELETE FROM order_items WHERE order_id = ?")?.execute([&o.order_id])?;
+        let mut stmt = conn.prepare_cached(
             "INSERT INTO order_items (order_id, order_item_id, sku, asin, quantity, item_price_paise, item_tax_paise, shipping_paise, shipping_tax_paise, discount_paise)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )?;
@@ -163,7 +166,7 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
             params![o.easy_ship_status, now, o.order_id, o.easy_ship_status],
         )?;
     }
-    conn.execute("DELETE FROM quarantine WHERE order_id = ?", [&o.order_id])?;
+    conn.prepare_cached("DELETE FROM quarantine WHERE order_id = ?")?.execute([&o.order_id])?;
     Ok(())
 }
 

@@ -23,7 +23,7 @@ const COLUMNS: &str = "order_id, field, key_id, epoch, deadline, nonce, cipherte
 
 /// Insert or replace sealed values (inside the caller's transaction).
 pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "INSERT OR REPLACE INTO vault (order_id, field, key_id, epoch, deadline, nonce, ciphertext, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )?;
     for v in values {
@@ -34,7 +34,7 @@ pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(
 
 /// Every sealed value of one order.
 pub fn for_order(conn: &Connection, order_id: &str) -> Result<Vec<Sealed>, StoreError> {
-    let mut stmt = conn.prepare(&format!("SELECT {COLUMNS} FROM vault WHERE order_id = ? ORDER BY field"))?;
+    let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM vault WHERE order_id = ? ORDER BY field"))?;
     let rows = stmt.query_map([order_id], row_to_sealed)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

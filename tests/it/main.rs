@@ -7,6 +7,7 @@ mod cli;
 mod pipeline_files;
 mod spapi_client;
 mod contract;
+mod crash;
 mod e2e;
 mod store;
 mod tidy;
