@@ -18,7 +18,7 @@ use crate::outcome::{Invalid, Outcome};
 use crate::pipeline::{self, DEFAULT_PIPELINE};
 use crate::runner::{self, RunEnv};
 use crate::store::{Store, DB_FILE};
-use crate::{lock, session, telemetry};
+use crate::{admin, lock, session, telemetry};
 
 /// dakiya: hands-off Amazon.in Easy Ship fulfilment.
 #[derive(Debug, Parser)]
@@ -65,6 +65,38 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Keystore commands.
+    Keys {
+        /// What to do with the keys.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+    /// SP-API credentials (stored protected, never in plain text).
+    Credentials {
+        /// What to do with the credentials.
+        #[command(subcommand)]
+        command: CredentialsCommand,
+    },
+    /// Apply every retention rule now.
+    Purge {
+        /// Only count what would be deleted.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Compliance report: PII ages and deadlines, labels, logs, credential and key ages.
+    Audit {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Incident switch: destroy stored credentials, block runs, optionally shred all PII.
+    Lockdown {
+        /// Also crypto-shred every piece of customer PII now.
+        #[arg(long)]
+        shred_pii: bool,
+    },
+    /// Lift a lockdown after the incident review.
+    Unlock,
     /// The local SP-API sandbox.
     Sandbox {
         /// What to do with the sandbox.
@@ -77,6 +109,26 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+/// `dakiya keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Key ages and vault values per epoch.
+    Status,
+    /// New keys for every epoch; re-encrypt every vault value; destroy the old keys.
+    Rotate,
+}
+
+/// `dakiya credentials …`
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Ask for client id, client secret and refresh token (no echo) and store them protected.
+    Set,
+    /// Call Login with Amazon once with the stored credentials.
+    Check,
+    /// Delete the stored credentials.
+    Clear,
 }
 
 /// `dakiya sandbox …`
@@ -131,6 +183,25 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status { json } => status(&home, json),
         Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
+        Command::Keys { command } => {
+            let _log = telemetry::init(&loaded.config.log, None)?;
+            match command {
+                KeysCommand::Status => admin::keys_status(&home, &loaded.config, &SystemClock),
+                KeysCommand::Rotate => admin::keys_rotate(&home, &loaded.config, &SystemClock),
+            }
+        }
+        Command::Credentials { command } => match command {
+            CredentialsCommand::Set => admin::credentials_set(&home, &loaded.config, &SystemClock),
+            CredentialsCommand::Check => admin::credentials_check(&home, &loaded.config, Arc::new(SystemClock)),
+            CredentialsCommand::Clear => admin::credentials_clear(&home),
+        },
+        Command::Purge { dry_run } => {
+            let _log = telemetry::init(&loaded.config.log, Some(&home.join("logs")))?;
+            admin::purge(&home, &loaded.config, &SystemClock, dry_run)
+        }
+        Command::Audit { json } => admin::audit(&home, &loaded.config, &SystemClock, json),
+        Command::Lockdown { shred_pii } => admin::lockdown(&home, &loaded.config, &SystemClock, shred_pii),
+        Command::Unlock => admin::unlock(&home),
         Command::Sandbox { command: SandboxCommand::Serve { addr, seed, orders, rate_scale, fault_rate, write_config } } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
             serve_sandbox(addr, seed, orders, rate_scale, fault_rate, write_config.as_deref(), &SystemClock)
@@ -180,6 +251,7 @@ pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn
     })?;
     // Config problems (e.g. the test key outside sandbox mode) are found before anything is touched.
     session::check_protection(config)?;
+    crate::admin::ensure_not_locked_down(home)?;
     if let Some(n) = config.testing.pause_at.filter(|_| config.spapi.sandbox) {
         crate::testing::arm(n);
     }

@@ -5,6 +5,7 @@
 //! fetches labels and deletes customer data on time. See `ARCHITECTURE.md` for the code map.
 //!
 //! Module map (one line each; details in each module's own doc):
+//! - [`admin`]: keys, credentials, purge, audit, lockdown commands.
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
@@ -28,6 +29,7 @@
 //! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
+pub mod admin;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -309,6 +309,12 @@ impl SpApi {
         }
     }
 
+    /// One Login with Amazon exchange, ignoring the cache (`dakiya credentials check`).
+    pub async fn check_login(&self) -> Result<(), Error> {
+        self.forget_access_token();
+        self.access_token().await.map(|_| ())
+    }
+
     fn forget_access_token(&self) {
         *self.access.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod admin;
 mod bad_pipeline;
 mod cli;
 mod pipeline_files;

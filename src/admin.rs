@@ -1,0 +1,334 @@
+//! The seller's maintenance commands: keys, credentials, purge, audit, lockdown. Each takes the
+//! run lock where it changes the data directory and prints a short, PII-free report.
+
+#![allow(clippy::print_stdout)]
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::clock::Clock;
+use crate::config::AppConfig;
+use crate::outcome::{LockedDown, Outcome};
+use crate::spapi::Credentials;
+use crate::store::{Store, DB_FILE};
+use crate::vault::credentials;
+use crate::{lock, retention, session};
+
+/// File that marks a lockdown (a PII-free incident record).
+pub const LOCKDOWN_FILE: &str = "LOCKED_DOWN.json";
+
+/// Refuse to work while locked down (exit 5).
+pub fn ensure_not_locked_down(home: &Path) -> anyhow::Result<()> {
+    if home.join(LOCKDOWN_FILE).exists() {
+        return Err(anyhow::Error::new(LockedDown));
+    }
+    Ok(())
+}
+
+fn open(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<(lock::RunLock, Store, crate::vault::Vault)> {
+    crate::cli::ensure_home(home)?;
+    let lock = lock::acquire_waiting(home, std::time::Duration::from_secs(30 * 60))?;
+    let store = Store::open(home)?;
+    let vault = session::open_vault(home, config, &store, clock)?;
+    Ok((lock, store, vault))
+}
+
+/// `dakiya keys status`.
+pub fn keys_status(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+    let (_lock, store, vault) = open(home, config, clock)?;
+    let status = vault.keystore().status();
+    let now = clock.now();
+    println!("Keystore: {} ({:?} protection)", vault.keystore().path().display(), status.protection);
+    println!("  created {}, last rotated {} ({} days ago; rotate at least yearly)", status.created_at.date_naive(), status.rotated_at.date_naive(), (now - status.rotated_at).num_days());
+    println!("  live epoch keys: {}  destroyed so far: {}", status.live_epochs, status.destroyed_epochs);
+    for (epoch, rows) in crate::store::vault::epoch_counts(store.conn())? {
+        println!("    epoch {epoch}: {rows} vault values (purged at the start of that day, UTC)");
+    }
+    Ok(Outcome::Done)
+}
+
+/// `dakiya keys rotate`: new keys for every live epoch, every vault value re-encrypted, old keys
+/// destroyed.
+pub fn keys_rotate(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+    let (_lock, store, mut vault) = open(home, config, clock)?;
+    let now = clock.now();
+    vault.keystore_mut().rotate(now)?;
+    let rows = crate::store::vault::all(store.conn())?;
+    let mut resealed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        resealed.push(vault.reseal(row, row.deadline, now)?);
+    }
+    store.tx(|conn| Ok(crate::store::vault::put(conn, &resealed, now)?))?;
+    store.checkpoint()?;
+    vault.keystore_mut().retire_old_generations()?;
+    println!("Rotated the keys of {} epochs; re-encrypted {} vault values; old keys destroyed.", vault.keystore().status().live_epochs, rows.len());
+    Ok(Outcome::Done)
+}
+
+fn read_secret(prompt: &str, lines: &mut Option<std::io::Lines<std::io::StdinLock<'_>>>) -> anyhow::Result<SecretString> {
+    let value = match lines {
+        Some(lines) => lines.next().context("expected three lines on standard input: client id, client secret, refresh token")??,
+        None => rpassword::prompt_password(prompt)?,
+    };
+    let value = value.trim().to_owned();
+    if value.is_empty() {
+        anyhow::bail!("{prompt} is empty");
+    }
+    Ok(SecretString::from(value))
+}
+
+/// `dakiya credentials set`: prompts without echo (or reads three lines from a pipe).
+pub fn credentials_set(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+    ensure_not_locked_down(home)?;
+    crate::cli::ensure_home(home)?;
+    let stdin = std::io::stdin();
+    let mut lines = if stdin.is_terminal() { None } else { Some(std::io::BufRead::lines(stdin.lock())) };
+    let creds = Credentials {
+        client_id: read_secret("LWA client id: ", &mut lines)?,
+        client_secret: read_secret("LWA client secret: ", &mut lines)?,
+        refresh_token: read_secret("Refresh token: ", &mut lines)?,
+    };
+    let protector = session::protector(config)?;
+    credentials::save(home, protector.as_ref(), &creds, clock.now())?;
+    println!("Stored the SP-API credentials in {} ({:?} protection).", home.join(credentials::CREDENTIALS_FILE).display(), protector.kind());
+    println!("Amazon requires a new client secret every 180 days; `dakiya audit` shows its age.");
+    Ok(Outcome::Done)
+}
+
+/// `dakiya credentials check`: one Login with Amazon exchange.
+pub fn credentials_check(home: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Outcome> {
+    let api = session::client(home, config, Arc::clone(&clock))?.ok_or_else(|| anyhow::Error::new(crate::spapi::Error::NoCredentials))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(api.check_login())?;
+    println!("Login with Amazon accepted the credentials.");
+    Ok(Outcome::Done)
+}
+
+/// `dakiya credentials clear`.
+pub fn credentials_clear(home: &Path) -> anyhow::Result<Outcome> {
+    if credentials::clear(home)? {
+        println!("Deleted the stored SP-API credentials.");
+    } else {
+        println!("No stored credentials.");
+    }
+    Ok(Outcome::Done)
+}
+
+/// `dakiya purge [--dry-run]`.
+pub fn purge(home: &Path, config: &AppConfig, clock: &dyn Clock, dry_run: bool) -> anyhow::Result<Outcome> {
+    let (_lock, store, mut vault) = open(home, config, clock)?;
+    let report = retention::enforce(&store, &mut vault, home, &config.retention, clock.now(), None, dry_run)?;
+    if !dry_run && report.any() {
+        store.checkpoint()?;
+    }
+    println!("{} retention rules:", if dry_run { "Would apply" } else { "Applied" });
+    println!("  customer PII: {} values of {} orders; {} epoch keys destroyed", report.pii_rows, report.pii_orders, report.epochs_destroyed.len());
+    println!("  PII kept past the cap because the package is in transit: {} orders", report.extended_in_transit);
+    println!("  plaintext label files: {}", report.plaintext_files);
+    println!("  log files older than {}: {}", humantime::format_duration(config.retention.logs), report.log_files);
+    println!("  run records / API call log rows: {} / {}", report.runs, report.api_calls);
+    println!("  order records past the GST retention period: {}", report.orders);
+    Ok(Outcome::Done)
+}
+
+/// The compliance report of `dakiya audit`.
+#[derive(Debug, Serialize)]
+pub struct Audit {
+    /// When the report was made.
+    pub at: DateTime<Utc>,
+    /// Vault values (PII and labels).
+    pub vault_values: i64,
+    /// Values per epoch `(epoch, count)`.
+    pub epochs: Vec<(chrono::NaiveDate, i64)>,
+    /// The earliest purge deadline among live values.
+    pub oldest_pii_deadline: Option<DateTime<Utc>>,
+    /// Values whose epoch has begun but are still there (a missed deadline).
+    pub overdue_values: i64,
+    /// Orders past the 60-day cap kept because the package is in transit.
+    pub kept_in_transit: i64,
+    /// Encrypted labels waiting.
+    pub encrypted_labels: i64,
+    /// Plaintext label files present (must be 0 between runs).
+    pub plaintext_label_files: usize,
+    /// Oldest log file date.
+    pub oldest_log: Option<String>,
+    /// Where credentials come from.
+    pub credentials: String,
+    /// Days since the client secret was stored.
+    pub client_secret_age_days: Option<i64>,
+    /// Keystore protection.
+    pub key_protection: String,
+    /// Days since the last key rotation.
+    pub key_age_days: i64,
+    /// Whole-database encryption.
+    pub database_encryption: String,
+    /// Locked down.
+    pub locked_down: bool,
+    /// Problems that need the seller (non-empty → exit 1).
+    pub problems: Vec<String>,
+}
+
+/// `dakiya audit [--json]`.
+pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> anyhow::Result<Outcome> {
+    let now = clock.now();
+    let (_lock, store, vault) = open(home, config, clock)?;
+    let conn = store.conn();
+    let today = now.date_naive();
+    let vault_values = crate::store::vault::count(conn)?;
+    let epochs = crate::store::vault::epoch_counts(conn)?;
+    let oldest_pii_deadline: Option<DateTime<Utc>> = conn.query_row("SELECT min(deadline) FROM vault", [], |r| r.get(0))?;
+    let overdue_values: i64 = conn.query_row("SELECT count(*) FROM vault WHERE epoch <= ?", [today], |r| r.get(0))?;
+    let kept_in_transit: i64 = conn.query_row(
+        "SELECT count(DISTINCT v.order_id) FROM vault v JOIN orders o USING (order_id) WHERE v.deadline > o.purchase_date + INTERVAL 60 DAY",
+        [],
+        |r| r.get(0),
+    )?;
+    let encrypted_labels: i64 = conn.query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0))?;
+    let tmp = crate::docs::print::tmp_dir(home);
+    let plaintext_label_files = if tmp.is_dir() { std::fs::read_dir(&tmp)?.count() } else { 0 };
+    let mut logs: Vec<String> = match std::fs::read_dir(home.join("logs")) {
+        Ok(entries) => entries.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    };
+    logs.sort();
+    let oldest_log = logs.first().cloned();
+    let protector = session::protector(config)?;
+    let (credentials, client_secret_age_days) = if config.spapi.client_secret.is_some() {
+        ("environment variables (CI/tests only)".to_owned(), None)
+    } else {
+        match credentials::load(home, protector.as_ref())? {
+            Some(loaded) => (format!("credential store, {:?} protection", protector.kind()), Some((now - loaded.secret_set_at).num_days())),
+            None => ("none stored".to_owned(), None),
+        }
+    };
+    let status = vault.keystore().status();
+    let key_age_days = (now - status.rotated_at).num_days();
+    let mut problems = Vec::new();
+    if overdue_values > 0 {
+        problems.push(format!("{overdue_values} vault values are past their purge deadline: run `dakiya purge`"));
+    }
+    if plaintext_label_files > 0 {
+        problems.push(format!("{plaintext_label_files} plaintext label files in {}", tmp.display()));
+    }
+    if client_secret_age_days.is_some_and(|d| d >= 180) {
+        problems.push("the LWA client secret is 180 days old or older: rotate it in Seller Central and run `dakiya credentials set`".into());
+    }
+    if key_age_days >= 365 {
+        problems.push("the keys were last rotated over a year ago: run `dakiya keys rotate`".into());
+    }
+    let log_cutoff = (now - Duration::from_std(config.retention.logs).unwrap_or(Duration::days(90))).date_naive();
+    if oldest_log.as_deref().and_then(|n| n.strip_prefix("dakiya.")).and_then(|r| r.get(..10)).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d < log_cutoff) {
+        problems.push("log files older than the retention period: run `dakiya purge`".into());
+    }
+    let report = Audit {
+        at: now,
+        vault_values,
+        epochs,
+        oldest_pii_deadline,
+        overdue_values,
+        kept_in_transit,
+        encrypted_labels,
+        plaintext_label_files,
+        oldest_log,
+        credentials,
+        client_secret_age_days,
+        key_protection: format!("{:?}", status.protection),
+        key_age_days,
+        database_encryption: "off: the bundled DuckDB cannot write encrypted databases offline (see README); customer PII is AES-256-GCM field-encrypted in the vault, and the policy requires BitLocker on the disk".into(),
+        locked_down: home.join(LOCKDOWN_FILE).exists(),
+        problems,
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("dakiya audit, {}", now.format("%Y-%m-%d %H:%M UTC"));
+        println!("  customer PII in the vault: {} values; oldest deadline {}", report.vault_values, report.oldest_pii_deadline.map_or_else(|| "-".into(), |d| d.to_string()));
+        for (epoch, n) in &report.epochs {
+            println!("    epoch {epoch}: {n}");
+        }
+        println!("  past their deadline: {}   kept past the 60-day cap (in transit): {}", report.overdue_values, report.kept_in_transit);
+        println!("  labels: {} encrypted, {} plaintext files", report.encrypted_labels, report.plaintext_label_files);
+        println!("  oldest log file: {}", report.oldest_log.as_deref().unwrap_or("-"));
+        println!("  credentials: {}{}", report.credentials, report.client_secret_age_days.map_or_else(String::new, |d| format!("; client secret {d} days old (Amazon: rotate every 180)")));
+        println!("  keys: {} protection, rotated {} days ago (rotate yearly)", report.key_protection, report.key_age_days);
+        println!("  database encryption: {}", report.database_encryption);
+        println!("  locked down: {}", report.locked_down);
+        if report.problems.is_empty() {
+            println!("  problems: none");
+        }
+        for p in &report.problems {
+            println!("  PROBLEM: {p}");
+        }
+    }
+    Ok(if report.problems.is_empty() { Outcome::Done } else { Outcome::Partial })
+}
+
+/// The incident record written by `lockdown` (PII-free).
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Incident {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Whether all PII was crypto-shredded.
+    pub pii_shredded: bool,
+    /// Whether stored credentials were destroyed.
+    pub credentials_destroyed: bool,
+    /// The steps the policy requires next.
+    pub next_steps: Vec<String>,
+}
+
+const STEPS: [&str; 5] = [
+    "Revoke the app's authorisation in Seller Central (Apps and Services > Manage Your Apps) so the refresh token stops working.",
+    "Notify Amazon within 24 hours through a Seller Central support case (security incident involving Amazon Information).",
+    "Disconnect the workstation from the network if a compromise is suspected; keep the machine for investigation.",
+    "Investigate and document the root cause; rotate the LWA client secret and run `dakiya keys rotate` after remediation.",
+    "Run `dakiya unlock` only after the review; record the post-incident review.",
+];
+
+/// `dakiya lockdown [--shred-pii]`: the incident switch.
+pub fn lockdown(home: &Path, config: &AppConfig, clock: &dyn Clock, shred_pii: bool) -> anyhow::Result<Outcome> {
+    crate::cli::ensure_home(home)?;
+    let now = clock.now();
+    let credentials_destroyed = credentials::clear(home)?;
+    if shred_pii && home.join(DB_FILE).exists() {
+        let (_lock, store, mut vault) = open(home, config, clock)?;
+        store.tx(|conn| {
+            conn.execute("UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault)", [now])?;
+            conn.execute("DELETE FROM vault", [])?;
+            Ok(())
+        })?;
+        store.checkpoint()?;
+        let epochs = vault.keystore().live_epochs();
+        vault.keystore_mut().destroy(&epochs, now)?;
+    }
+    let incident = Incident { at: now, pii_shredded: shred_pii, credentials_destroyed, next_steps: STEPS.iter().map(|s| (*s).to_owned()).collect() };
+    let text = serde_json::to_vec_pretty(&incident)?;
+    std::fs::create_dir_all(home.join("incidents"))?;
+    std::fs::write(home.join("incidents").join(format!("incident-{}.json", now.format("%Y%m%dT%H%M%SZ"))), &text)?;
+    crate::vault::keystore::write_atomic(&home.join(LOCKDOWN_FILE), &text)?;
+    println!("LOCKED DOWN. Runs now exit with code 5 until `dakiya unlock`.");
+    println!("  stored credentials destroyed: {credentials_destroyed}");
+    println!("  all customer PII crypto-shredded: {shred_pii}");
+    println!("Now, as the data-handling policy (section 11) requires:");
+    for (i, step) in STEPS.iter().enumerate() {
+        println!("  {}. {step}", i + 1);
+    }
+    Ok(Outcome::Done)
+}
+
+/// `dakiya unlock`.
+pub fn unlock(home: &Path) -> anyhow::Result<Outcome> {
+    let path = home.join(LOCKDOWN_FILE);
+    if !path.exists() {
+        println!("Not locked down.");
+        return Ok(Outcome::Done);
+    }
+    std::fs::remove_file(&path)?;
+    println!("Unlocked. Store new credentials with `dakiya credentials set` before the next run; the incident record stays in {}.", home.join("incidents").display());
+    Ok(Outcome::Done)
+}
