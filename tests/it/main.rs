@@ -10,5 +10,6 @@ mod spapi_client;
 mod contract;
 mod crash;
 mod e2e;
+mod retention;
 mod store;
 mod tidy;
