@@ -1,0 +1,110 @@
+//! Labels: printed through a private temporary file that never survives; a failed print keeps the
+//! encrypted label; feed errors hold only the affected orders.
+
+use std::path::Path;
+
+use chrono::Duration;
+use dakiya::config::AppConfig;
+use dakiya::sandbox::SandboxOptions;
+use dakiya::store::Store;
+
+use crate::support::spapi::sandbox;
+
+fn pipeline(home: &Path, stages: &str, print_command: Option<&str>) -> std::path::PathBuf {
+    dakiya::demo::write_embedded(home).expect("files");
+    let mut text = format!("version = 1\nstages = [{stages}]\n");
+    if stages.contains("size") {
+        text.push_str("[size]\ncatalog = \"../config/catalog.csv\"\nboxes = \"../config/boxes.toml\"\n");
+    }
+    if let Some(cmd) = print_command {
+        text.push_str(&format!("[confirm]\nprint_command = {}\n", toml::Value::String(cmd.to_owned())));
+    }
+    let path = home.join("pipelines/test.toml");
+    std::fs::write(&path, text).expect("pipeline");
+    path
+}
+
+async fn run(home: &Path, pipeline: &Path, config: &AppConfig, sb: &dakiya::sandbox::Sandbox) -> dakiya::runner::RunReport {
+    let clock: std::sync::Arc<dyn dakiya::clock::Clock> = sb.clock();
+    dakiya::demo::run_once(home, pipeline, config, clock).await.expect("run")
+}
+
+fn docs_states(home: &Path) -> Vec<(String, Option<String>)> {
+    let store = Store::open_read_only(&home.join(dakiya::store::DB_FILE)).expect("db");
+    let mut stmt = store.conn().prepare("SELECT order_id, docs_state FROM packages ORDER BY order_id").expect("sql");
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("rows");
+    rows.collect::<Result<_, _>>().expect("rows")
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn given_a_print_command_then_every_label_is_printed_and_no_plaintext_remains() {
+    let sb = sandbox(SandboxOptions { seed: 8, orders: 6, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let printer = tempfile::tempdir().expect("printer");
+    let record = printer.path().join("printed.txt");
+    // The "printer" records a hash of each file it got, never the content.
+    let cmd = format!("sh -c 'sha256sum \"$1\" >> \"$2\"' sh {{file}} {}", record.display());
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", Some(&cmd));
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let report = run(home.path(), &pipeline, &config, &sb).await;
+    let states = docs_states(home.path());
+    let printed = states.iter().filter(|(_, s)| s.as_deref() == Some("printed")).count();
+    assert!(printed >= 4, "{states:?}\n{}", report.summary());
+    let lines = std::fs::read_to_string(&record).expect("printer record");
+    assert_eq!(lines.lines().count(), printed * 2, "label and invoice per order");
+    let tmp = dakiya::docs::print::tmp_dir(home.path());
+    assert_eq!(std::fs::read_dir(&tmp).expect("tmp").count(), 0, "no plaintext label file left");
+    assert!(dakiya::demo::canary_hits(home.path(), b"CANARY").expect("search").is_empty());
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn given_a_failing_printer_then_no_plaintext_is_left_and_the_encrypted_label_waits_for_a_retry() {
+    let sb = sandbox(SandboxOptions { seed: 9, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", Some("false {file}"));
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let report = run(home.path(), &pipeline, &config, &sb).await;
+    assert!(report.summary().contains("labels_print_failed"), "{}", report.summary());
+    let states = docs_states(home.path());
+    assert!(states.iter().all(|(_, s)| s.as_deref() != Some("printed")));
+    assert!(states.iter().any(|(_, s)| s.as_deref() == Some("stored")), "{states:?}");
+    let store = Store::open_read_only(&home.path().join(dakiya::store::DB_FILE)).expect("db");
+    let docs: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
+    assert!(docs > 0, "the encrypted labels are kept for a retry");
+    assert_eq!(std::fs::read_dir(dakiya::docs::print::tmp_dir(home.path())).expect("tmp").count(), 0);
+}
+
+#[tokio::test]
+async fn given_a_feed_message_error_then_only_that_order_is_held() {
+    let sb = sandbox(SandboxOptions { seed: 10, orders: 5, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"", None);
+    run(home.path(), &first, &config, &sb).await;
+    // Amazon loses one package before the feed is processed: its message fails.
+    let victim = {
+        let states = docs_states(home.path());
+        states.iter().find(|(_, s)| s.as_deref() == Some("requested")).map(|(id, _)| id.clone()).expect("a requested order")
+    };
+    sb.with_world_mut(|w| {
+        if let Some(o) = w.orders.get_mut(&victim) {
+            o.package = None;
+        }
+    });
+    let second = pipeline(home.path(), "\"confirm\"", None);
+    let report = run(home.path(), &second, &config, &sb).await;
+    let held: Vec<String> = report.stages.iter().flat_map(|(_, r, _)| r.held.iter().map(|h| h.order_id.clone())).collect();
+    assert_eq!(held, vec![victim.clone()]);
+    for (id, state) in docs_states(home.path()) {
+        if id == victim {
+            assert_eq!(state.as_deref(), Some("failed"));
+        } else {
+            assert_eq!(state.as_deref(), Some("stored"), "{id}");
+        }
+    }
+}
