@@ -35,7 +35,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/easyShip/2022-03-23/timeSlot", post(list_handover_slots))
         .route("/easyShip/2022-03-23/package", post(create_package).get(get_package).patch(update_packages))
         .route("/feeds/2021-06-30/documents", post(create_feed_document))
-        .route("/feeds/2021-06-30/feeds", post(create_feed))
+        .route("/feeds/2021-06-30/feeds", post(create_feed).get(get_feeds))
         .route("/feeds/2021-06-30/feeds/{feed_id}", get(get_feed))
         .route("/feeds/2021-06-30/documents/{document_id}", get(get_feed_document))
         .route("/reports/2021-06-30/reports/{report_id}", get(get_report))
@@ -917,6 +917,34 @@ async fn get_feed(State(shared): S, headers: HeaderMap, Path(feed_id): Path<Stri
     };
     shared.log(op.name(), None, 200, format!("feed {feed_id} {}{}", body["processingStatus"], fault_note(fault)));
     finish(&shared, op, fault, StatusCode::OK, body).await
+}
+
+async fn get_feeds(State(shared): S, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+    let op = Op::GetFeeds;
+    let fault = match gate(&shared, op, &headers, None, None) {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let q = parse_query(raw);
+    let since = match parse_time(&q, "createdSince") {
+        Ok(s) => s.unwrap_or_else(|| shared.clock.now() - Duration::days(90)),
+        Err(msg) => return invalid(&shared, op, None, &msg),
+    };
+    let types_ok = q.get("feedTypes").is_none_or(|t| t.split(',').any(|t| t == "POST_EASYSHIP_DOCUMENTS"));
+    let mut feeds: Vec<Value> = shared
+        .feeds
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .values()
+        .filter(|f| types_ok && f.created >= since)
+        .map(|f| {
+            let status = if f.result_document_id.is_some() { "DONE" } else { "IN_QUEUE" };
+            json!({ "feedId": f.feed_id, "feedType": "POST_EASYSHIP_DOCUMENTS", "marketplaceIds": [MARKETPLACE_IN], "createdTime": iso(f.created), "processingStatus": status })
+        })
+        .collect();
+    feeds.sort_by(|a, b| a["createdTime"].as_str().cmp(&b["createdTime"].as_str()));
+    shared.log(op.name(), None, 200, format!("{} feeds{}", feeds.len(), fault_note(fault)));
+    finish(&shared, op, fault, StatusCode::OK, json!({ "feeds": feeds })).await
 }
 
 async fn get_feed_document(State(shared): S, headers: HeaderMap, Path(document_id): Path<String>) -> Response {

@@ -40,6 +40,8 @@ pub enum Op {
     CreateFeed,
     /// Feeds `getFeed`.
     GetFeed,
+    /// Feeds `getFeeds` (reconciles a feed whose creation outcome was lost).
+    GetFeeds,
     /// Feeds `getFeedDocument`.
     GetFeedDocument,
     /// Reports `getReport`.
@@ -54,7 +56,7 @@ pub enum Op {
 
 impl Op {
     /// Every operation.
-    pub const ALL: [Op; 17] = [
+    pub const ALL: [Op; 18] = [
         Op::LwaToken,
         Op::SearchOrders,
         Op::GetOrder,
@@ -67,6 +69,7 @@ impl Op {
         Op::UploadFeedDocument,
         Op::CreateFeed,
         Op::GetFeed,
+        Op::GetFeeds,
         Op::GetFeedDocument,
         Op::GetReport,
         Op::GetReportDocument,
@@ -89,6 +92,7 @@ impl Op {
             Op::UploadFeedDocument => "uploadFeedDocument",
             Op::CreateFeed => "createFeed",
             Op::GetFeed => "getFeed",
+            Op::GetFeeds => "getFeeds",
             Op::GetFeedDocument => "getFeedDocument",
             Op::GetReport => "getReport",
             Op::GetReportDocument => "getReportDocument",
@@ -117,7 +121,7 @@ impl Op {
             Op::CreateFeedDocument => Some((0.5, 15)),
             Op::CreateFeed => Some((0.0083, 15)),
             Op::GetFeed => Some((2.0, 15)),
-            Op::GetFeedDocument => Some((0.0222, 10)),
+            Op::GetFeedDocument | Op::GetFeeds => Some((0.0222, 10)),
             Op::GetReport => Some((2.0, 15)),
             Op::GetReportDocument => Some((0.0167, 15)),
             Op::CreateRestrictedDataToken => Some((1.0, 10)),

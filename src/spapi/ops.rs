@@ -13,7 +13,7 @@ use super::model::easy_ship::{
 };
 use super::model::feeds::{
     CreateFeedDocumentResponse, CreateFeedDocumentSpecification, CreateFeedResponse, CreateFeedSpecification,
-    DocumentLocation, Feed, Report,
+    DocumentLocation, Feed, GetFeedsResponse, Report, EASYSHIP_DOCUMENTS_FEED,
 };
 use super::model::orders::{ConfirmShipmentRequest, GetOrderResponse, SearchOrdersResponse, INCLUDED_DATA};
 
@@ -155,6 +155,19 @@ impl SpApi {
         let target = format!("/feeds/2021-06-30/feeds/{}", segment(Op::GetFeed, feed_id)?);
         let reply = self.execute(read(Op::GetFeed, target, Vec::new())).await?;
         decode(Op::GetFeed, &reply.body)
+    }
+
+    /// Feeds `getFeeds`: documents feeds created since `since` (first page; dakiya creates at
+    /// most one an hour).
+    pub async fn get_documents_feeds_since(&self, since: DateTime<Utc>) -> Result<GetFeedsResponse, Error> {
+        let query = vec![
+            ("feedTypes".to_owned(), EASYSHIP_DOCUMENTS_FEED.to_owned()),
+            ("marketplaceIds".to_owned(), self.marketplace_id().to_owned()),
+            ("createdSince".to_owned(), iso(since)),
+            ("pageSize".to_owned(), "100".to_owned()),
+        ];
+        let reply = self.execute(read(Op::GetFeeds, "/feeds/2021-06-30/feeds".into(), query)).await?;
+        decode(Op::GetFeeds, &reply.body)
     }
 
     /// Feeds `getFeedDocument` (the processing report).

@@ -333,16 +333,56 @@ async fn schedule_one(api: &SpApi, config: &ScheduleConfig, ctx: &mut RunCtx<'_>
     }
 }
 
+/// A feed left in `intent` (killed, or createFeed's answer lost): ask Amazon which documents
+/// feeds exist since the intent. One we do not know yet is ours: adopt it. None: the feed was
+/// never created; its packages are asked for again. So a killed run never sends a second feed.
+async fn reconcile_feed_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let intents: Vec<(String, chrono::DateTime<Utc>)> = {
+        let mut stmt = ctx.store.conn().prepare("SELECT local_id, created_at FROM feeds WHERE state = 'intent' ORDER BY created_at")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    for (local_id, created_at) in intents {
+        let listed = match api.get_documents_feeds_since(created_at - chrono::Duration::minutes(5)).await {
+            Ok(listed) => listed,
+            Err(err) if err.is_fatal() => return Err(err).context("getFeeds failed"),
+            Err(err) => {
+                tracing::warn!(error_class = err.class(), "Could not reconcile a documents feed; next run tries again.");
+                return Ok(());
+            }
+        };
+        let known: std::collections::HashSet<String> = {
+            let mut stmt = ctx.store.conn().prepare("SELECT feed_id FROM feeds WHERE feed_id IS NOT NULL")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let ours = listed.feeds.into_iter().filter(|f| !known.contains(&f.feed_id)).min_by_key(|f| f.created_time);
+        let now = ctx.clock.now();
+        match ours {
+            Some(feed) => {
+                ctx.store.tx(|conn| {
+                    conn.execute("UPDATE feeds SET state = 'submitted', feed_id = ? WHERE local_id = ?", duckdb::params![feed.feed_id, local_id])?;
+                    Ok(())
+                })?;
+                report.add("feeds_adopted", 1);
+            }
+            None => {
+                ctx.store.tx(|conn| {
+                    conn.execute("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id = ?", [&local_id])?;
+                    conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE local_id = ?", duckdb::params![now, local_id])?;
+                    Ok(())
+                })?;
+                report.add("feeds_never_created", 1);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One documents feed for every scheduled package that has not asked for its label yet.
 async fn request_documents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    reconcile_feed_intents(api, ctx, report).await?;
     let conn = ctx.store.conn();
-    // A feed left in `intent` (crash, or an unknown outcome of createFeed) is given up; its
-    // packages are asked for again below. Amazon then produces their documents twice at worst.
-    conn.execute(
-        "UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id IN (SELECT local_id FROM feeds WHERE state = 'intent')",
-        [],
-    )?;
-    conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE state = 'intent'", [ctx.clock.now()])?;
     let orders: Vec<String> = {
         let mut stmt = conn.prepare("SELECT order_id FROM packages WHERE state = 'scheduled' AND docs_state IS NULL ORDER BY scheduled_at, order_id")?;
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;

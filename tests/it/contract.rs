@@ -46,6 +46,7 @@ const OUR_OPS: &[&str] = &[
     "createFeedDocument",
     "createFeed",
     "getFeed",
+    "getFeeds",
     "getFeedDocument",
     "getReport",
     "getReportDocument",
@@ -109,6 +110,7 @@ fn deserializes_as(op: &str, status: u16, body: &Value) -> Result<(), String> {
         "createFeedDocument" => drop(serde_json::from_value::<CreateFeedDocumentResponse>(body.clone()).map_err(err)?),
         "createFeed" => drop(serde_json::from_value::<CreateFeedResponse>(body.clone()).map_err(err)?),
         "getFeed" => drop(serde_json::from_value::<Feed>(body.clone()).map_err(err)?),
+        "getFeeds" => drop(serde_json::from_value::<dakiya::spapi::model::feeds::GetFeedsResponse>(body.clone()).map_err(err)?),
         "getFeedDocument" | "getReportDocument" => drop(serde_json::from_value::<DocumentLocation>(body.clone()).map_err(err)?),
         "getReport" => drop(serde_json::from_value::<Report>(body.clone()).map_err(err)?),
         "createRestrictedDataToken" => drop(serde_json::from_value::<CreateRestrictedDataTokenResponse>(body.clone()).map_err(err)?),
@@ -222,6 +224,8 @@ async fn every_request_we_send_and_every_response_the_sandbox_sends_validates_ag
         .await
         .expect("feed");
     let done = api.get_feed(&feed.feed_id).await.expect("getFeed");
+    let listed = api.get_documents_feeds_since(sb.clock().now() - Duration::hours(1)).await.expect("getFeeds");
+    assert_eq!(listed.feeds.len(), 1);
     let result = api.get_feed_document(done.result_feed_document_id.as_deref().expect("result doc")).await.expect("getFeedDocument");
     let report_xml = api.download(&result).await.expect("report");
     let text = String::from_utf8(report_xml.to_vec()).expect("utf8");

@@ -131,6 +131,9 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     assert_eq!(orders, 40, "no order lost");
     let scheduled: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE state = 'scheduled'", [], |r| r.get(0)).expect("count");
     assert_eq!(scheduled, 39);
+    let our_feeds: i64 = store.conn().query_row("SELECT count(*) FROM feeds WHERE feed_id IS NOT NULL", [], |r| r.get(0)).expect("count");
+    let amazon_feeds = sb.journal().iter().filter(|e| e.op == "createFeed" && e.status == 202).count() as i64;
+    assert_eq!(amazon_feeds, our_feeds, "every feed Amazon got is one dakiya knows: none sent twice");
     drop(store);
     assert_eq!(canary_hits(home.path(), b"CANARY").expect("search"), Vec::<std::path::PathBuf>::new(), "no plaintext PII or secret anywhere");
     let tmp = home.path().join("tmp");

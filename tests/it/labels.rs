@@ -108,3 +108,25 @@ async fn given_a_feed_message_error_then_only_that_order_is_held() {
         }
     }
 }
+
+#[tokio::test]
+async fn given_a_run_killed_after_create_feed_when_the_next_run_comes_then_it_adopts_the_feed_and_sends_no_second_one() {
+    let sb = sandbox(SandboxOptions { seed: 12, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"", None);
+    run(home.path(), &first, &config, &sb).await;
+    // As if killed between Amazon's answer to createFeed and recording it.
+    {
+        let store = Store::open(home.path()).expect("db");
+        store.conn().execute("UPDATE feeds SET state = 'intent', feed_id = NULL", []).expect("rewind");
+    }
+    let report = run(home.path(), &first, &config, &sb).await;
+    assert!(report.summary().contains("feeds_adopted=1"), "{}", report.summary());
+    let feeds = sb.journal().iter().filter(|e| e.op == "createFeed").count();
+    assert_eq!(feeds, 1, "no second feed for the same packages");
+    let second = pipeline(home.path(), "\"confirm\"", None);
+    run(home.path(), &second, &config, &sb).await;
+    assert!(docs_states(home.path()).iter().all(|(_, s)| s.as_deref() == Some("stored")));
+}

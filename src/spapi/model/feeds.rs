@@ -84,6 +84,17 @@ pub struct Feed {
     pub result_feed_document_id: Option<String>,
 }
 
+/// `getFeeds` 200 body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetFeedsResponse {
+    /// Feeds.
+    pub feeds: Vec<Feed>,
+    /// Next page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+}
+
 /// A document to download (`getFeedDocument`, `getReportDocument`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
