@@ -65,6 +65,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The Windows Task Scheduler task that runs dakiya hourly.
+    Task {
+        /// What to do with the task.
+        #[command(subcommand)]
+        command: TaskCommand,
+    },
     /// Keystore commands.
     Keys {
         /// What to do with the keys.
@@ -109,6 +115,27 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+}
+
+/// `dakiya task …`
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Register the task (`schtasks /Create /XML`); `--print-xml` only prints it (any OS).
+    Install {
+        /// Interval between runs.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        every: std::time::Duration,
+        /// Pipeline the task runs.
+        #[arg(long, default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+        /// Print the task XML instead of registering it.
+        #[arg(long)]
+        print_xml: bool,
+    },
+    /// Remove the task.
+    Uninstall,
+    /// Show the registered task.
+    Show,
 }
 
 /// `dakiya keys …`
@@ -183,6 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Status { json } => status(&home, json),
         Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
+        Command::Task { command } => task_command(command, &home, &SystemClock),
         Command::Keys { command } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
             match command {
@@ -266,6 +294,47 @@ pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn
     let report = rt.block_on(runner::run(&plan, &mut env))?;
     print!("{}", report.summary());
     Ok(report.outcome())
+}
+
+fn task_command(command: TaskCommand, home: &Path, clock: &dyn Clock) -> anyhow::Result<Outcome> {
+    let registry = crate::task::Schtasks;
+    match command {
+        TaskCommand::Install { every, pipeline, print_xml } => {
+            let cwd = std::env::current_dir()?;
+            let pipeline = if pipeline.is_absolute() { pipeline } else { cwd.join(pipeline) };
+            if !print_xml {
+                pipeline::load(&pipeline).map_err(|d| anyhow::Error::new(Invalid(d.to_string())))?;
+            }
+            let now = clock.now();
+            let next_hour = now + chrono::Duration::minutes(60 - i64::from(chrono::Timelike::minute(&now)));
+            let spec = crate::task::TaskSpec {
+                every,
+                exe: std::env::current_exe()?,
+                pipeline,
+                working_dir: cwd,
+                user: crate::config::windows_user(),
+                start: next_hour,
+            };
+            if print_xml {
+                print!("{}", crate::task::xml(&spec).map_err(|e| anyhow::Error::new(Invalid(format!("{e:#}"))))?);
+                return Ok(Outcome::Done);
+            }
+            ensure_home(home)?;
+            let file = crate::task::install(&registry, home, &spec)?;
+            println!("Registered the task {} (every {}; XML in {}).", crate::task::TASK_NAME, humantime::format_duration(every), file.display());
+            println!("Task Scheduler shows dakiya's exit code as \"Last Run Result\" (see README).");
+            Ok(Outcome::Done)
+        }
+        TaskCommand::Uninstall => {
+            crate::task::TaskRegistry::delete(&registry, crate::task::TASK_NAME)?;
+            println!("Removed the task {}.", crate::task::TASK_NAME);
+            Ok(Outcome::Done)
+        }
+        TaskCommand::Show => {
+            print!("{}", crate::task::TaskRegistry::query(&registry, crate::task::TASK_NAME)?);
+            Ok(Outcome::Done)
+        }
+    }
 }
 
 fn serve_sandbox(

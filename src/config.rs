@@ -379,18 +379,30 @@ pub fn passphrase_from_env() -> Option<SecretString> {
     std::env::var("DAKIYA_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
 }
 
+/// `DOMAIN\user` of the current Windows user (for the Task Scheduler principal), if known.
+#[allow(clippy::disallowed_methods)]
+pub fn windows_user() -> Option<String> {
+    let user = std::env::var("USERNAME").ok()?;
+    Some(match std::env::var("USERDOMAIN").ok() {
+        Some(domain) => format!("{domain}\\{user}"),
+        None => user,
+    })
+}
+
 /// Resolve the data directory: `--home` / `DAKIYA_HOME` (already merged by the caller),
 /// else the config's `home`, else the platform default (`%LOCALAPPDATA%\dakiya` on Windows).
 pub fn resolve_home(cli_home: Option<&Path>, config: &AppConfig) -> anyhow::Result<PathBuf> {
     if let Some(home) = cli_home.or(config.home.as_deref()) {
         return Ok(home.to_path_buf());
     }
-    let dirs = directories::ProjectDirs::from("", "", "dakiya").ok_or_else(|| {
+    // %LOCALAPPDATA%\dakiya on Windows, ~/.local/share/dakiya on Linux, ~/Library/Application
+    // Support/dakiya on macOS.
+    let dirs = directories::BaseDirs::new().ok_or_else(|| {
         anyhow::Error::new(Invalid(
             "no home directory could be determined; pass --home DIR or set DAKIYA_HOME".into(),
         ))
     })?;
-    Ok(dirs.data_local_dir().to_path_buf())
+    Ok(dirs.data_local_dir().join("dakiya"))
 }
 
 /// Render the effective config as TOML with secrets redacted (`dakiya config show`).

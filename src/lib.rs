@@ -15,6 +15,7 @@
 //! - [`config`]: the app config (figment: defaults < file < `DAKIYA_*` env); the only module that
 //!   reads the environment.
 //! - [`clock`]: the injected clock; the only place wall time is read.
+//! - [`task`]: the Windows Task Scheduler task (XML and `schtasks`).
 //! - [`telemetry`]: tracing setup (stderr + daily JSON files), never logs PII.
 //! - [`lock`]: the single-instance run lock.
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
@@ -48,6 +49,7 @@ pub mod stage;
 pub mod session;
 pub mod spapi;
 pub mod store;
+pub mod task;
 pub mod telemetry;
 pub mod testing;
 pub mod vault;

@@ -13,4 +13,5 @@ mod crash;
 mod e2e;
 mod retention;
 mod store;
+mod task;
 mod tidy;
