@@ -122,6 +122,7 @@ impl Catalog {
 fn csv_problem(err: &csv::Error) -> String {
     match err.kind() {
         csv::ErrorKind::Deserialize { err, .. } => err.to_string(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!("has {len} fields, the header has {expected_len}"),
         _ => "not a valid CSV row".into(),
     }
 }

@@ -65,6 +65,12 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// GST data for the Chartered Accountant.
+    Gst {
+        /// What to do.
+        #[command(subcommand)]
+        command: GstCommand,
+    },
     /// The Windows Task Scheduler task that runs dakiya hourly.
     Task {
         /// What to do with the task.
@@ -114,6 +120,29 @@ pub enum Command {
         /// What to do with the config.
         #[command(subcommand)]
         command: ConfigCommand,
+    },
+}
+
+/// `dakiya gst …`
+#[derive(Debug, Subcommand)]
+pub enum GstCommand {
+    /// Write the sales register and GSTR-1 sheets for a month, quarter or financial year.
+    Export {
+        /// A month: 2026-10.
+        #[arg(long, group = "when")]
+        period: Option<String>,
+        /// A financial-year quarter: 2026-Q3 (Q1 = April to June of FY 2026-27).
+        #[arg(long, group = "when")]
+        quarter: Option<String>,
+        /// A financial year: 2026-27.
+        #[arg(long, group = "when")]
+        fy: Option<String>,
+        /// Output folder (default gst-<period>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Pipeline whose [size] catalog gives HSN and GST rates.
+        #[arg(long, default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
     },
 }
 
@@ -211,6 +240,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
         Command::Task { command } => task_command(command, &home, &SystemClock),
+        Command::Gst { command: GstCommand::Export { period, quarter, fy, out, pipeline } } => {
+            gst_export(&home, &loaded.config, period.as_deref(), quarter.as_deref(), fy.as_deref(), out, &pipeline)
+        }
         Command::Keys { command } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
             match command {
@@ -294,6 +326,43 @@ pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn
     let report = rt.block_on(runner::run(&plan, &mut env))?;
     print!("{}", report.summary());
     Ok(report.outcome())
+}
+
+/// `dakiya gst export`.
+pub fn gst_export(
+    home: &Path,
+    config: &AppConfig,
+    period: Option<&str>,
+    quarter: Option<&str>,
+    fy: Option<&str>,
+    out: Option<PathBuf>,
+    pipeline_path: &Path,
+) -> anyhow::Result<Outcome> {
+    use crate::gst::export::{default_out, export, summary, Period};
+    let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
+    let period = match (period, quarter, fy) {
+        (Some(p), None, None) => Period::month(p).map_err(invalid)?,
+        (None, Some(q), None) => Period::quarter(q).map_err(invalid)?,
+        (None, None, Some(f)) => Period::fy(f).map_err(invalid)?,
+        _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY".into()))),
+    };
+    let plan = pipeline::load(pipeline_path).map_err(|d| anyhow::Error::new(Invalid(d.to_string())))?;
+    let catalog_path = plan
+        .stages
+        .iter()
+        .find_map(|s| match s {
+            crate::stage::StageConfig::Size(c) => Some(plan.base_dir.join(&c.catalog)),
+            _ => None,
+        })
+        .unwrap_or_else(|| plan.base_dir.join(crate::stage::size::SizeConfig::default().catalog));
+    let catalog = crate::catalog::Catalog::load(&catalog_path)?;
+    let _lock = lock::acquire_waiting(home, std::time::Duration::from_secs(30 * 60))?;
+    let store = Store::open_read_only(&home.join(DB_FILE))?;
+    let out = out.unwrap_or_else(|| default_out(&period));
+    let manifest = export(&store, &catalog, &config.seller.state_code, &period, &out)?;
+    print!("{}", summary(&manifest));
+    println!("Written to {}", out.display());
+    Ok(Outcome::Done)
 }
 
 fn task_command(command: TaskCommand, home: &Path, clock: &dyn Clock) -> anyhow::Result<Outcome> {

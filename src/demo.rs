@@ -169,8 +169,17 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let hits = canary_hits(home, b"CANARY")?;
     println!("  Byte search of the data folder for the sandbox's canary PII: {} file(s) with a hit", hits.len());
 
+    step("Month end: the GST export for the CA (no customer data leaves)");
+    let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
+    let catalog = crate::catalog::Catalog::parse(CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
+    let period = crate::gst::export::Period::month(&start.format("%Y-%m").to_string())?;
+    let manifest = crate::gst::export::export(&store, &catalog, &config.seller.state_code, &period, &home.join("gst-export"))?;
+    drop(store);
+    print!("{}", crate::gst::export::summary(&manifest));
+    let export_hits = canary_hits(&home.join("gst-export"), b"CANARY")?;
+    println!("  Canary search of the export: {} hits", export_hits.len());
+
     step("Next");
-    println!("  GST export for the CA (`dakiya gst export`) lands with its own issue; order records stay for it.");
     println!("  Run it for real: see README, \"Run it for real on Windows\".");
     if !hits.is_empty() {
         anyhow::bail!("canary PII found in plaintext: {hits:?}");

@@ -1,3 +1,4 @@
-//! GST facts and logic: state codes now; the CA export lands here next.
+//! GST: state codes and the export for the Chartered Accountant.
 
+pub mod export;
 pub mod states;

@@ -5,6 +5,7 @@ mod support;
 mod admin;
 mod bad_pipeline;
 mod cli;
+mod gst;
 mod labels;
 mod pipeline_files;
 mod spapi_client;
