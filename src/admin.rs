@@ -269,6 +269,92 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
     Ok(if report.problems.is_empty() { Outcome::Done } else { Outcome::Partial })
 }
 
+fn recovery_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
+    if let Some(p) = crate::config::recovery_passphrase_from_env() {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("the recovery kit needs a passphrase: run interactively or set DAKIYA_RECOVERY_PASSPHRASE");
+    }
+    let first = rpassword::prompt_password("Recovery kit passphrase: ")?;
+    if confirm {
+        let second = rpassword::prompt_password("Repeat it: ")?;
+        if first != second {
+            anyhow::bail!("the passphrases differ");
+        }
+        if first.chars().count() < 12 {
+            anyhow::bail!("use at least 12 characters");
+        }
+    }
+    Ok(SecretString::from(first))
+}
+
+/// `dakiya keys export-recovery --out FILE`.
+pub fn export_recovery(home: &Path, config: &AppConfig, clock: &dyn Clock, out: &Path) -> anyhow::Result<Outcome> {
+    let (_lock, _store, mut vault) = open(home, config, clock)?;
+    let passphrase = recovery_passphrase(true)?;
+    crate::backup::export_recovery(&mut vault, passphrase, out, clock.now())?;
+    println!("Recovery kit written to {}. It holds the backup key (never customer-data keys).", out.display());
+    println!("Print it, keep it with the passphrase in a safe, and delete the file from this computer.");
+    Ok(Outcome::Done)
+}
+
+/// `dakiya backup [--to DIR]`.
+pub fn backup(home: &Path, config: &AppConfig, clock: &dyn Clock, to: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
+    let (_lock, store, mut vault) = open(home, config, clock)?;
+    let dir = to.or_else(|| config.backup.dir.clone()).unwrap_or_else(|| home.join("backups"));
+    let file = crate::backup::create(&store, &mut vault, &dir, clock.now(), config.backup.keep)?;
+    println!("Backup written: {} (AES-256-GCM; customer data in it becomes unreadable when its keys are destroyed).", file.display());
+    Ok(Outcome::Done)
+}
+
+/// `dakiya backup verify FILE`.
+pub fn backup_verify(home: &Path, config: &AppConfig, file: &Path) -> anyhow::Result<Outcome> {
+    let ks = crate::vault::keystore::Keystore::open(home, session::protector(config)?)?;
+    let (manifest, _db) = crate::backup::open(file, &|g| ks.backup_key_generation(g))?;
+    println!("{}: OK, taken {}, schema {}, {} tables", file.display(), manifest.taken_at, manifest.schema_version, manifest.rows.len());
+    for (table, n) in &manifest.rows {
+        println!("  {table}: {n} rows");
+    }
+    Ok(Outcome::Done)
+}
+
+/// `dakiya restore FILE [--into HOME] [--force] [--recovery-kit KIT]`.
+pub fn restore(home: &Path, config: &AppConfig, clock: &dyn Clock, file: &Path, into: Option<&Path>, force: bool, kit: Option<&Path>) -> anyhow::Result<Outcome> {
+    let target = into.unwrap_or(home);
+    crate::cli::ensure_home(target)?;
+    let _lock = lock::try_acquire(target)?;
+    let kit_keys = match kit {
+        Some(kit) => crate::backup::read_recovery(kit, recovery_passphrase(false)?)?,
+        None => Vec::new(),
+    };
+    let protector = session::protector(config)?;
+    let local = crate::vault::keystore::Keystore::open(target, protector).ok().or_else(|| {
+        if target == home { None } else { session::protector(config).ok().and_then(|p| crate::vault::keystore::Keystore::open(home, p).ok()) }
+    });
+    let lookup = |g: u32| kit_keys.iter().find(|(kg, _)| *kg == g).map(|(_, k)| k.clone()).or_else(|| local.as_ref().and_then(|ks| ks.backup_key_generation(g)));
+    let (manifest, db) = crate::backup::open(file, &lookup)?;
+    // The target's keystore (if any) decides which PII is still readable.
+    let target_vault = match crate::vault::keystore::Keystore::open(target, session::protector(config)?) {
+        Ok(ks) => Some(crate::vault::Vault::new(ks)),
+        Err(crate::vault::keystore::KeystoreError::Missing(_)) => None,
+        Err(err) => return Err(err.into()),
+    };
+    let report = crate::backup::restore(file, manifest, &db, target, target_vault.as_ref(), force)?;
+    if target_vault.is_none() {
+        let mut ks = crate::vault::keystore::Keystore::create(target, session::protector(config)?, clock.now())?;
+        if let Some((g, k)) = kit_keys.into_iter().next() {
+            ks.adopt_backup_key(g, k, clock.now())?;
+        }
+    }
+    println!("Restored {} into {}:", file.display(), target.display());
+    for (table, n) in &report.manifest.rows {
+        println!("  {table}: {n} rows");
+    }
+    println!("  customer data still readable: {} values; shredded (keys destroyed or not on this machine), removed: {}", report.pii_readable, report.pii_shredded);
+    Ok(Outcome::Done)
+}
+
 /// The incident record written by `lockdown` (PII-free).
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Incident {

@@ -65,6 +65,29 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Encrypted backup of the database (waits for a running run).
+    Backup {
+        /// Verify instead of backing up.
+        #[command(subcommand)]
+        command: Option<BackupCommand>,
+        /// Folder for the backup (default from config, else <home>/backups).
+        #[arg(long)]
+        to: Option<PathBuf>,
+    },
+    /// Restore a backup into a fresh home (or replace the database with --force).
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Data directory to restore into (default: --home).
+        #[arg(long)]
+        into: Option<PathBuf>,
+        /// Replace an existing database.
+        #[arg(long)]
+        force: bool,
+        /// Recovery kit (when the keystore of the backed-up machine is gone).
+        #[arg(long)]
+        recovery_kit: Option<PathBuf>,
+    },
     /// GST data for the Chartered Accountant.
     Gst {
         /// What to do.
@@ -123,6 +146,16 @@ pub enum Command {
     },
 }
 
+/// `dakiya backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Decrypt a backup and check it against its manifest.
+    Verify {
+        /// The backup file.
+        file: PathBuf,
+    },
+}
+
 /// `dakiya gst …`
 #[derive(Debug, Subcommand)]
 pub enum GstCommand {
@@ -174,6 +207,12 @@ pub enum KeysCommand {
     Status,
     /// New keys for every epoch; re-encrypt every vault value; destroy the old keys.
     Rotate,
+    /// Write the recovery kit (backup keys, never PII keys) protected by a passphrase you choose.
+    ExportRecovery {
+        /// Where to write it (print it and keep it in a safe).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 /// `dakiya credentials …`
@@ -240,6 +279,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
         Command::Task { command } => task_command(command, &home, &SystemClock),
+        Command::Backup { command: None, to } => admin::backup(&home, &loaded.config, &SystemClock, to),
+        Command::Backup { command: Some(BackupCommand::Verify { file }), .. } => admin::backup_verify(&home, &loaded.config, &file),
+        Command::Restore { file, into, force, recovery_kit } => {
+            admin::restore(&home, &loaded.config, &SystemClock, &file, into.as_deref(), force, recovery_kit.as_deref())
+        }
         Command::Gst { command: GstCommand::Export { period, quarter, fy, out, pipeline } } => {
             gst_export(&home, &loaded.config, period.as_deref(), quarter.as_deref(), fy.as_deref(), out, &pipeline)
         }
@@ -248,6 +292,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             match command {
                 KeysCommand::Status => admin::keys_status(&home, &loaded.config, &SystemClock),
                 KeysCommand::Rotate => admin::keys_rotate(&home, &loaded.config, &SystemClock),
+                KeysCommand::ExportRecovery { out } => admin::export_recovery(&home, &loaded.config, &SystemClock, &out),
             }
         }
         Command::Credentials { command } => match command {

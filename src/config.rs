@@ -38,8 +38,26 @@ pub struct AppConfig {
     pub log: LogConfig,
     /// Retention periods (spec section 5).
     pub retention: RetentionConfig,
+    /// Encrypted backups.
+    pub backup: BackupConfig,
     /// Test instrumentation; honoured only with `spapi.sandbox = true`.
     pub testing: TestingConfig,
+}
+
+/// Backup settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Folder for backups (default `<home>/backups`; better: another disk).
+    pub dir: Option<PathBuf>,
+    /// Backups to keep; older ones are deleted.
+    pub keep: usize,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self { dir: None, keep: 14 }
+    }
 }
 
 /// Test instrumentation (crash tests).
@@ -300,7 +318,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         figment = figment.merge(Toml::file(path));
     }
     // `DAKIYA_PASSPHRASE` unlocks the keystore and is read by the keystore, not the config.
-    figment = figment.merge(Env::prefixed("DAKIYA_").ignore(&["passphrase"]).split("__"));
+    figment = figment.merge(Env::prefixed("DAKIYA_").ignore(&["passphrase", "recovery_passphrase"]).split("__"));
     let config: AppConfig = figment.extract().map_err(|err| {
         let lines: Vec<String> = err.into_iter().map(|e| render_error(&e)).collect();
         anyhow::Error::new(Invalid(lines.join("\n")))
@@ -377,6 +395,12 @@ fn locate_key(file: &Path, path: &[String]) -> Option<(usize, usize)> {
 #[allow(clippy::disallowed_methods)]
 pub fn passphrase_from_env() -> Option<SecretString> {
     std::env::var("DAKIYA_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
+}
+
+/// The recovery-kit passphrase from `DAKIYA_RECOVERY_PASSPHRASE`, if set (tests, scripts).
+#[allow(clippy::disallowed_methods)]
+pub fn recovery_passphrase_from_env() -> Option<SecretString> {
+    std::env::var("DAKIYA_RECOVERY_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
 }
 
 /// `DOMAIN\user` of the current Windows user (for the Task Scheduler principal), if known.

@@ -6,6 +6,7 @@
 //!
 //! Module map (one line each; details in each module's own doc):
 //! - [`admin`]: keys, credentials, purge, audit, lockdown commands.
+//! - [`backup`]: encrypted backups, restore, the recovery kit.
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
@@ -31,6 +32,7 @@
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
 pub mod admin;
+pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod clock;

@@ -1,10 +1,12 @@
 //! Every retention rule of spec section 5, enforced by the `retain` stage on every run and by
 //! `dakiya purge`. Cheap when nothing is due.
 //!
-//! - Customer PII (vault rows, labels): deleted when its epoch's day starts (never later than the
-//!   deadline), then the epoch keys are destroyed: crypto-shredding that also defeats old copies
-//!   of the database, its WAL and backups. PII of a package still in transit at its hard cap is
-//!   moved forward a week at a time instead (shown in `dakiya audit`).
+//! - Customer PII (vault rows, labels): each value's key is a lease of at most a week. When a
+//!   lease ends, a value whose deadline is still ahead is re-sealed under a later epoch; a value
+//!   whose deadline has come is deleted; then the ended epochs' keys are destroyed. Old copies of
+//!   the database, its WAL and backups so become unreadable within a week (crypto-shredding).
+//!   PII of a package still in transit at its hard cap keeps a deadline a week ahead (shown in
+//!   `dakiya audit`).
 //! - Plaintext label files: none may survive a run; leftovers of a killed run are deleted.
 //! - Order records: kept until `gst_record_months` after the annual-return due date of their
 //!   financial year (31 December after the year ends), then deleted.
@@ -91,12 +93,13 @@ pub fn enforce(
         out.plaintext_files = crate::docs::print::sweep(home)? as u64;
     }
 
-    // PII of packages still in transit at their deadline moves forward a week.
+    // PII of packages still in transit at their deadline: the deadline moves forward a week.
     let in_transit_due: Vec<String> = {
         let list = IN_TRANSIT.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
         let mut stmt = conn.prepare(&format!(
-            "SELECT DISTINCT v.order_id FROM vault v JOIN orders o USING (order_id)
-             WHERE v.epoch <= ? AND o.delivered_at IS NULL AND o.ended_at IS NULL AND o.easy_ship_status IN ({list})"
+            "SELECT DISTINCT o.order_id FROM orders o JOIN vault v USING (order_id)
+             WHERE o.pii_deadline IS NOT NULL AND CAST(o.pii_deadline AS DATE) <= ? AND o.delivered_at IS NULL AND o.ended_at IS NULL
+               AND o.easy_ship_status IN ({list})"
         ))?;
         let rows = stmt.query_map(params![today], |row| row.get::<_, String>(0))?;
         rows.collect::<Result<Vec<_>, _>>()?
@@ -104,14 +107,7 @@ pub fn enforce(
     out.extended_in_transit = in_transit_due.len() as u64;
     if !dry_run && !in_transit_due.is_empty() {
         let new_deadline = now + Duration::days(7);
-        let mut moved = Vec::new();
-        for order_id in &in_transit_due {
-            for sealed in store_vault::for_order(conn, order_id)? {
-                moved.push(vault.reseal(&sealed, new_deadline, now)?);
-            }
-        }
         store.tx(|conn| {
-            store_vault::put(conn, &moved, now)?;
             let mut stmt = conn.prepare("UPDATE orders SET pii_deadline = ? WHERE order_id = ?")?;
             for order_id in &in_transit_due {
                 stmt.execute(params![new_deadline, order_id])?;
@@ -120,17 +116,43 @@ pub fn enforce(
         })?;
     }
 
-    // Vault rows whose epoch has begun: delete, then destroy the keys.
+    // Leases that end today: values whose deadline is still ahead are re-sealed under a later
+    // epoch; the rest are due.
+    let leases_ending: Vec<(crate::vault::Sealed, Option<DateTime<Utc>>)> = {
+        let mut stmt = conn.prepare(
+            "SELECT v.order_id, v.field, v.key_id, v.epoch, v.deadline, v.nonce, v.ciphertext, o.pii_deadline
+             FROM vault v LEFT JOIN orders o USING (order_id) WHERE v.epoch <= ?",
+        )?;
+        let rows = stmt.query_map(params![today], |r| {
+            Ok((
+                crate::vault::Sealed { order_id: r.get(0)?, field: r.get(1)?, key_id: r.get(2)?, epoch: r.get(3)?, deadline: r.get(4)?, nonce: r.get(5)?, ciphertext: r.get(6)? },
+                r.get::<_, Option<DateTime<Utc>>>(7)?,
+            ))
+        })?;
+        rows.collect::<Result<Vec<_>, _>>()?
+    };
+    let mut renewed = Vec::new();
+    let mut due_rows = 0u64;
+    let mut due_orders = std::collections::BTreeSet::new();
+    for (sealed, order_deadline) in &leases_ending {
+        let deadline = order_deadline.unwrap_or(sealed.deadline);
+        if purge_time(crate::vault::epoch_of(deadline)) > now {
+            if !dry_run {
+                renewed.push(vault.reseal(sealed, deadline, now)?);
+            }
+        } else {
+            due_rows += 1;
+            due_orders.insert(sealed.order_id.clone());
+        }
+    }
+    if !renewed.is_empty() {
+        store.tx(|conn| Ok(store_vault::put(conn, &renewed, now)?))?;
+    }
     let due_epochs: Vec<NaiveDate> = vault.keystore().live_epochs().into_iter().filter(|e| purge_time(*e) <= now).collect();
-    let (rows, orders): (i64, i64) = conn.query_row(
-        "SELECT count(*), count(DISTINCT order_id) FROM vault WHERE epoch <= ?",
-        params![today],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    out.pii_rows = rows as u64;
-    out.pii_orders = orders as u64;
+    out.pii_rows = due_rows;
+    out.pii_orders = due_orders.len() as u64;
     out.epochs_destroyed = due_epochs.clone();
-    if !dry_run && (rows > 0 || !due_epochs.is_empty()) {
+    if !dry_run && (due_rows > 0 || !due_epochs.is_empty()) {
         store.tx(|conn| {
             conn.execute(
                 "UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault WHERE epoch <= ?)",

@@ -256,9 +256,8 @@ impl Keystore {
             let generation = gens.last().map_or(1, |k| k.generation + 1);
             gens.push(StoredKey { generation, key: DataKey::generate(), created_at: now });
         }
-        if let Some(backup) = &self.keys.backup {
-            self.keys.backup = Some(StoredKey { generation: backup.generation + 1, key: DataKey::generate(), created_at: now });
-        }
+        // The backup key is not rotated here: backups must stay readable for the GST retention
+        // period, and they never hold epoch keys.
         self.keys.rotated_at = now;
         self.save()
     }
@@ -284,6 +283,17 @@ impl Keystore {
             oldest_epoch: self.keys.epochs.keys().next().copied(),
             destroyed_epochs: self.keys.destroyed.len(),
         }
+    }
+
+    /// The backup key of a generation, if this keystore holds it.
+    pub fn backup_key_generation(&self, generation: u32) -> Option<DataKey> {
+        self.keys.backup.as_ref().filter(|k| k.generation == generation).map(|k| k.key.clone())
+    }
+
+    /// Install a backup key from a recovery kit (a new machine restoring a backup).
+    pub fn adopt_backup_key(&mut self, generation: u32, key: DataKey, now: DateTime<Utc>) -> Result<(), KeystoreError> {
+        self.keys.backup = Some(StoredKey { generation, key, created_at: now });
+        self.save()
     }
 
     /// The backup key, created (and saved) on first use.

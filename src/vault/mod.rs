@@ -10,8 +10,11 @@
 //!
 //! Invariants: PII is plaintext only in memory (in [`Pii`], which redacts itself in
 //! `Debug`/`Display` and is wiped on drop), inside this module, and while being sent to Amazon.
-//! A value's epoch is the UTC day of its purge deadline; the epoch is purged at that day's start,
-//! which is never later than the deadline.
+//! A value's epoch is a short lease: the UTC day of the earlier of its purge deadline and a week
+//! from when it was sealed. The epoch is purged at that day's start, never later than the
+//! deadline; a value whose deadline is further away is re-sealed under a later epoch before its
+//! lease ends (`retain`). So every copy of a ciphertext (the database file, its WAL, a backup)
+//! becomes unreadable within a week of being made, or at the deadline, whichever comes first.
 
 pub mod cipher;
 pub mod credentials;
@@ -190,6 +193,17 @@ pub fn epoch_of(deadline: DateTime<Utc>) -> NaiveDate {
     deadline.date_naive()
 }
 
+/// How long a sealed value's key lives at most before the value is re-sealed.
+pub fn lease() -> chrono::Duration {
+    chrono::Duration::days(7)
+}
+
+/// The epoch a value sealed at `now` with `deadline` goes into: the earlier of the deadline's
+/// day and the lease's end.
+pub fn lease_epoch(deadline: DateTime<Utc>, now: DateTime<Utc>) -> NaiveDate {
+    epoch_of(deadline.min(now + lease()))
+}
+
 /// When an epoch is purged: the start of its day (never after any deadline in it).
 pub fn purge_time(epoch: NaiveDate) -> DateTime<Utc> {
     epoch.and_hms_opt(0, 0, 0).map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
@@ -230,7 +244,7 @@ impl Vault {
         deadline: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Sealed, VaultError> {
-        let epoch = epoch_of(deadline);
+        let epoch = lease_epoch(deadline, now);
         let (key_id, key) = self.keystore.current_key(epoch, now)?;
         let (nonce, ciphertext) = cipher::seal(&key, &aad(order_id, field, &key_id), plaintext)
             .map_err(|_| VaultError::Seal { order_id: order_id.into(), field: field.into() })?;
@@ -321,8 +335,10 @@ mod tests {
         let early = now() + Duration::days(30);
         let sealed = v.seal("402-1", PiiField::City, &Pii::new("Surat"), late, now()).expect("seal");
         let moved = v.reseal(&sealed, early, now()).expect("reseal");
-        assert_eq!(moved.epoch, epoch_of(early));
+        assert_eq!(moved.epoch, lease_epoch(early, now()));
+        assert_eq!(moved.deadline, early);
         assert_eq!(v.open(&moved).expect("open").expose(), "Surat");
         assert!(purge_time(moved.epoch) <= early);
+        assert!(purge_time(moved.epoch) <= now() + lease(), "no key outlives its lease");
     }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod admin;
+mod backup;
 mod bad_pipeline;
 mod cli;
 mod gst;
