@@ -55,6 +55,13 @@ pub struct ScheduleConfig {
     pub max_slot_retries: u32,
     /// Send one `POST_EASYSHIP_DOCUMENTS` feed for the new packages.
     pub documents_feed: bool,
+    /// Batch documents: no new feed sooner than this after the last one (each feed costs seven
+    /// Amazon calls), unless a waiting package's handover is within `documents_lead`.
+    #[serde(with = "humantime_serde")]
+    pub documents_every: std::time::Duration,
+    /// A package whose handover slot starts within this gets its documents requested at once.
+    #[serde(with = "humantime_serde")]
+    pub documents_lead: std::time::Duration,
 }
 
 impl Default for ScheduleConfig {
@@ -67,6 +74,8 @@ impl Default for ScheduleConfig {
             max_orders_per_run: 200,
             max_slot_retries: 3,
             documents_feed: true,
+            documents_every: std::time::Duration::from_secs(3 * 3600),
+            documents_lead: std::time::Duration::from_secs(12 * 3600),
         }
     }
 }
@@ -207,7 +216,7 @@ pub async fn run(config: &ScheduleConfig, ctx: &mut RunCtx<'_>) -> anyhow::Resul
         schedule_one(api, config, ctx, &pkg, &mut report).await?;
     }
     if config.documents_feed {
-        request_documents(api, ctx, &mut report).await?;
+        request_documents(api, config, ctx, &mut report).await?;
     }
     Ok(report)
 }
@@ -380,9 +389,24 @@ async fn reconcile_feed_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut 
 }
 
 /// One documents feed for every scheduled package that has not asked for its label yet.
-async fn request_documents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+async fn request_documents(api: &SpApi, config: &ScheduleConfig, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
     reconcile_feed_intents(api, ctx, report).await?;
     let conn = ctx.store.conn();
+    let now = ctx.clock.now();
+    let last_feed: Option<chrono::DateTime<Utc>> = conn.query_row("SELECT max(created_at) FROM feeds WHERE state <> 'failed'", [], |r| r.get(0))?;
+    let every = chrono::Duration::from_std(config.documents_every).unwrap_or(chrono::Duration::hours(3));
+    let lead = chrono::Duration::from_std(config.documents_lead).unwrap_or(chrono::Duration::hours(12));
+    if last_feed.is_some_and(|t| now - t < every) {
+        let urgent: i64 = conn.query_row(
+            "SELECT count(*) FROM packages WHERE state = 'scheduled' AND docs_state IS NULL AND (slot_start IS NULL OR slot_start < ?)",
+            [now + lead],
+            |r| r.get(0),
+        )?;
+        if urgent == 0 {
+            report.add("documents_batched_for_later", 1);
+            return Ok(());
+        }
+    }
     let orders: Vec<String> = {
         let mut stmt = conn.prepare("SELECT order_id FROM packages WHERE state = 'scheduled' AND docs_state IS NULL ORDER BY scheduled_at, order_id")?;
         let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;

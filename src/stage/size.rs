@@ -62,26 +62,38 @@ pub async fn run(config: &SizeConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<St
     let boxes = catalog::load_boxes(&ctx.base_dir.join(&config.boxes))?;
     let now = ctx.clock.now();
     let mut report = StageReport::default();
+    let mut decisions: Vec<(String, Result<catalog::Packed, String>)> = Vec::new();
     for order_id in store_orders::orders_to_size(ctx.store.conn())? {
         let items = store_orders::items(ctx.store.conn(), &order_id)?;
         let missing_sku = items.iter().any(|(_, sku, _)| sku.is_none());
         let lines: Vec<Line<'_>> = items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
-        let packed: Result<catalog::Packed, String> = if missing_sku { Err("an item has no SKU".to_owned()) } else { catalog::pack(&lines, &catalog, &boxes, config.padding_mm).map_err(|e| e.to_string()) };
-        match packed {
-            Ok(p) => {
-                ctx.store.tx(|conn| {
-                    store_orders::set_sized(conn, &order_id, &p.box_name, p.dims_cm, p.weight_g, now)?;
-                    store_orders::release(conn, &order_id)?;
-                    Ok(())
-                })?;
-                report.add("sized", 1);
+        let packed: Result<catalog::Packed, String> = if missing_sku {
+            Err("an item has no SKU".to_owned())
+        } else {
+            catalog::pack(&lines, &catalog, &boxes, config.padding_mm).map_err(|e| e.to_string())
+        };
+        decisions.push((order_id, packed));
+    }
+    // One transaction for the whole stage: all or nothing, and one commit instead of one per order.
+    ctx.store.tx(|conn| {
+        for (order_id, packed) in &decisions {
+            match packed {
+                Ok(p) => {
+                    store_orders::set_sized(conn, order_id, &p.box_name, p.dims_cm, p.weight_g, now)?;
+                    store_orders::release(conn, order_id)?;
+                }
+                Err(reason) => {
+                    store_orders::clear_sized(conn, order_id)?;
+                    store_orders::hold(conn, order_id, reason, now)?;
+                }
             }
+        }
+        Ok(())
+    })?;
+    for (order_id, packed) in decisions {
+        match packed {
+            Ok(_) => report.add("sized", 1),
             Err(reason) => {
-                ctx.store.tx(|conn| {
-                    store_orders::clear_sized(conn, &order_id)?;
-                    store_orders::hold(conn, &order_id, &reason, now)?;
-                    Ok(())
-                })?;
                 tracing::warn!(order_id = %order_id, "Order held: it cannot be packed.");
                 report.held.push(Held { order_id, reason });
             }

@@ -89,7 +89,13 @@ impl Store {
 
     /// Open (creating if absent) the database file `path` and migrate it.
     pub fn open_file(path: &Path) -> Result<Store, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        // The hourly run writes a few rows at a time: one DuckDB thread and a modest memory limit
+        // keep it small; DuckDB spills to disk if a large query (the GST export) needs more.
+        let config = duckdb::Config::default()
+            .threads(1)
+            .and_then(|c| c.max_memory("128MB"))
+            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = Connection::open_with_flags(path, config).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         let store = Store { conn, path: path.to_path_buf() };
         store.migrate()?;
         Ok(store)

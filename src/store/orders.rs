@@ -156,14 +156,10 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
         }
     }
     if let Some(tracking) = &o.tracking_id {
-        conn.execute(
-            "UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)",
-            params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
+        conn.prepare_cached("UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)")?.execute(params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
         )?;
     } else if o.easy_ship_status.is_some() {
-        conn.execute(
-            "UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?",
-            params![o.easy_ship_status, now, o.order_id, o.easy_ship_status],
+        conn.prepare_cached("UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?")?.execute(params![o.easy_ship_status, now, o.order_id, o.easy_ship_status],
         )?;
     }
     conn.prepare_cached("DELETE FROM quarantine WHERE order_id = ?")?.execute([&o.order_id])?;
@@ -172,10 +168,8 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
 
 /// Put an order in quarantine with a PII-free reason.
 pub fn quarantine(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO quarantine (order_id, reason, first_seen, last_seen) VALUES (?, ?, ?, ?)
-         ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen",
-        params![order_id, reason, now, now],
+    conn.prepare_cached("INSERT INTO quarantine (order_id, reason, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen")?.execute(params![order_id, reason, now, now],
     )?;
     Ok(())
 }
@@ -194,31 +188,27 @@ pub fn watermark(conn: &Connection, name: &str) -> Result<Option<DateTime<Utc>>,
 
 /// Write a watermark.
 pub fn set_watermark(conn: &Connection, name: &str, value: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        params![name, value],
+    conn.prepare_cached("INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?.execute(params![name, value],
     )?;
     Ok(())
 }
 
 /// Hold an order with a reason (shown by `dakiya status`).
 pub fn hold(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE orders SET hold_reason = ?, held_at = CASE WHEN hold_reason IS NOT DISTINCT FROM ? THEN held_at ELSE ? END WHERE order_id = ?",
-        params![reason, reason, now, order_id],
+    conn.prepare_cached("UPDATE orders SET hold_reason = ?, held_at = CASE WHEN hold_reason IS NOT DISTINCT FROM ? THEN held_at ELSE ? END WHERE order_id = ?")?.execute(params![reason, reason, now, order_id],
     )?;
     Ok(())
 }
 
 /// Release a hold.
 pub fn release(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
-    conn.execute("UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id = ? AND hold_reason IS NOT NULL", [order_id])?;
+    conn.prepare_cached("UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id = ? AND hold_reason IS NOT NULL")?.execute([order_id])?;
     Ok(())
 }
 
 /// Items of an order: `(order_item_id, sku, quantity)`.
 pub fn items(conn: &Connection, order_id: &str) -> Result<Vec<(String, Option<String>, i64)>, StoreError> {
-    let mut stmt = conn.prepare("SELECT order_item_id, sku, quantity FROM order_items WHERE order_id = ? ORDER BY order_item_id")?;
+    let mut stmt = conn.prepare_cached("SELECT order_item_id, sku, quantity FROM order_items WHERE order_id = ? ORDER BY order_item_id")?;
     let rows = stmt.query_map([order_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
@@ -299,35 +289,31 @@ pub fn orders_to_size(conn: &Connection) -> Result<Vec<String>, StoreError> {
 
 /// Record the chosen box (state `sized`).
 pub fn set_sized(conn: &Connection, order_id: &str, box_name: &str, dims: (f64, f64, f64), weight_g: f64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
+    conn.prepare_cached("INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
          VALUES (?, 'sized', ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (order_id) DO UPDATE SET box = excluded.box, length_cm = excluded.length_cm, width_cm = excluded.width_cm,
              height_cm = excluded.height_cm, weight_g = excluded.weight_g, updated_at = excluded.updated_at
-         WHERE packages.state = 'sized'",
-        params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now],
+         WHERE packages.state = 'sized'")?.execute(params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now],
     )?;
     Ok(())
 }
 
 /// Forget a box choice (the order is held again or no longer needs one).
 pub fn clear_sized(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
-    conn.execute("DELETE FROM packages WHERE order_id = ? AND state = 'sized'", [order_id])?;
+    conn.prepare_cached("DELETE FROM packages WHERE order_id = ? AND state = 'sized'")?.execute([order_id])?;
     Ok(())
 }
 
 /// Record the intent to create a package with this slot (committed before the call).
 pub fn set_intent(conn: &Connection, order_id: &str, slot_id: &str, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, method: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE packages SET state = 'intent', slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?, intent_at = ?, updated_at = ? WHERE order_id = ?",
-        params![slot_id, start, end, method, now, now, order_id],
+    conn.prepare_cached("UPDATE packages SET state = 'intent', slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?, intent_at = ?, updated_at = ? WHERE order_id = ?")?.execute(params![slot_id, start, end, method, now, now, order_id],
     )?;
     Ok(())
 }
 
 /// An intent that Amazon never acted on: back to `sized`.
 pub fn revert_intent(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute("UPDATE packages SET state = 'sized', intent_at = NULL, updated_at = ? WHERE order_id = ? AND state = 'intent'", params![now, order_id])?;
+    conn.prepare_cached("UPDATE packages SET state = 'sized', intent_at = NULL, updated_at = ? WHERE order_id = ? AND state = 'intent'")?.execute(params![now, order_id])?;
     Ok(())
 }
 
@@ -356,12 +342,10 @@ pub struct Scheduled {
 
 /// Record a scheduled (or adopted, or rescheduled) package.
 pub fn set_scheduled(conn: &Connection, order_id: &str, s: &Scheduled, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.execute(
-        "UPDATE packages SET state = 'scheduled', package_id = ?, package_status = ?, slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?,
+    conn.prepare_cached("UPDATE packages SET state = 'scheduled', package_id = ?, package_status = ?, slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?,
              tracking_id = COALESCE(?, tracking_id), invoice_number = COALESCE(?, invoice_number), invoice_date = COALESCE(?, invoice_date),
              scheduled_at = COALESCE(scheduled_at, ?), updated_at = ?
-         WHERE order_id = ?",
-        params![s.package_id, s.package_status, s.slot_id, s.slot_start, s.slot_end, s.handover_method, s.tracking_id, s.invoice_number, s.invoice_date, now, now, order_id],
+         WHERE order_id = ?")?.execute(params![s.package_id, s.package_status, s.slot_id, s.slot_start, s.slot_end, s.handover_method, s.tracking_id, s.invoice_number, s.invoice_date, now, now, order_id],
     )?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::{params, Connection};
 
+
 use super::StoreError;
 use crate::vault::Sealed;
 
@@ -21,13 +22,19 @@ fn row_to_sealed(row: &duckdb::Row<'_>) -> duckdb::Result<Sealed> {
 
 const COLUMNS: &str = "order_id, field, key_id, epoch, deadline, nonce, ciphertext";
 
-/// Insert or replace sealed values (inside the caller's transaction).
+/// Insert or replace sealed values (inside the caller's transaction), up to 64 rows per statement
+/// (DuckDB's cost is per statement, not per row).
 pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO vault (order_id, field, key_id, epoch, deadline, nonce, ciphertext, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )?;
-    for v in values {
-        stmt.execute(params![v.order_id, v.field, v.key_id, v.epoch, v.deadline, v.nonce, v.ciphertext, now])?;
+    for chunk in values.chunks(64) {
+        let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT OR REPLACE INTO vault (order_id, field, key_id, epoch, deadline, nonce, ciphertext, sealed_at) VALUES {placeholders}"
+        ))?;
+        let mut args: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(chunk.len() * 8);
+        for v in chunk {
+            args.extend([&v.order_id as &dyn duckdb::ToSql, &v.field, &v.key_id, &v.epoch, &v.deadline, &v.nonce, &v.ciphertext, &now]);
+        }
+        stmt.execute(args.as_slice())?;
     }
     Ok(())
 }

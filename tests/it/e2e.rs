@@ -149,6 +149,8 @@ async fn given_20_percent_faults_when_runs_repeat_then_they_converge_to_the_faul
         if faulty.run().await.is_err() {
             failures += 1;
         }
+        // Hourly runs: time passes between them (documents feeds are batched by the hour).
+        faulty.sb.advance(Duration::hours(1));
         let store = faulty.store();
         let stored: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0)).expect("count");
         drop(store);
