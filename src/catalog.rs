@@ -108,6 +108,11 @@ impl Catalog {
         self.items.get(sku)
     }
 
+    /// Every item.
+    pub fn items(&self) -> impl Iterator<Item = &CatalogItem> {
+        self.items.values()
+    }
+
     /// Number of SKUs.
     pub fn len(&self) -> usize {
         self.items.len()

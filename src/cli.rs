@@ -401,8 +401,12 @@ pub fn gst_export(
         })
         .unwrap_or_else(|| plan.base_dir.join(crate::stage::size::SizeConfig::default().catalog));
     let catalog = crate::catalog::Catalog::load(&catalog_path)?;
+    if !home.join(DB_FILE).is_file() {
+        anyhow::bail!("no database in {}: nothing to export yet", home.display());
+    }
+    // The run lock keeps the hourly run out while the export reads a consistent store.
     let _lock = lock::acquire_waiting(home, std::time::Duration::from_secs(30 * 60))?;
-    let store = Store::open_read_only(&home.join(DB_FILE))?;
+    let store = Store::open(home)?;
     let out = out.unwrap_or_else(|| default_out(&period));
     let manifest = export(&store, &catalog, &config.seller.state_code, &period, &out)?;
     print!("{}", summary(&manifest));

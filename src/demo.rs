@@ -170,7 +170,7 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     println!("  Byte search of the data folder for the sandbox's canary PII: {} file(s) with a hit", hits.len());
 
     step("Month end: the GST export for the CA (no customer data leaves)");
-    let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
+    let store = Store::open(home)?;
     let catalog = crate::catalog::Catalog::parse(CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
     let period = crate::gst::export::Period::month(&start.format("%Y-%m").to_string())?;
     let manifest = crate::gst::export::export(&store, &catalog, &config.seller.state_code, &period, &home.join("gst-export"))?;

@@ -219,17 +219,12 @@ fn gst_export() -> anyhow::Result<()> {
     let rss = peak_rss_kb().max(before_rss);
     let copy_file = home.path().join("copy.csv");
     let started = Instant::now();
-    store.conn().execute_batch(&format!(
-        "COPY (SELECT o.order_id, i.order_item_id, o.purchase_date, p.invoice_number, p.invoice_date, i.sku, i.asin, i.quantity, i.item_price_paise, i.item_tax_paise, o.ship_state_code
-               FROM orders o JOIN order_items i USING (order_id) LEFT JOIN packages p USING (order_id) ORDER BY p.invoice_date, o.order_id, i.order_item_id)
-         TO '{}' (HEADER)",
-        copy_file.display()
-    ))?;
+    dakiya::gst::export::baseline_copy(&store, &catalog, "24", &period, &copy_file)?;
     let copy = started.elapsed().as_secs_f64();
     let rows = manifest.files.first().map_or(0, |f| f.rows);
     row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
     row("GST export / DuckDB COPY TO of the same register", format!("{:.2}", ours / copy.max(1e-9)), "<= 1.5", ours / copy.max(1e-9) <= 1.5);
-    println!("    DuckDB COPY TO: {copy:.2} s");
+    println!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s");
     row("GST export peak RSS (whole benchmark process)", format!("{:.0} MB", rss as f64 / 1024.0), "<= 200 MB", (rss as f64 / 1024.0) <= 200.0);
     Ok(())
 }

@@ -116,10 +116,6 @@ pub fn tcs_rate_bp(invoice_date: NaiveDate) -> i64 {
     if invoice_date < NaiveDate::from_ymd_opt(2024, 7, 10).unwrap_or(NaiveDate::MIN) { 100 } else { 50 }
 }
 
-fn half_up_div(num: i64, den: i64) -> i64 {
-    (num * 2 + den) / (den * 2)
-}
-
 /// A CSV file written with a BOM and CRLF, counting rows and hashing bytes.
 struct Sheet {
     name: &'static str,
@@ -192,19 +188,6 @@ pub struct Totals {
     pub cess: i64,
 }
 
-impl Totals {
-    fn add(&mut self, o: &Totals) {
-        self.taxable += o.taxable;
-        self.igst += o.igst;
-        self.cgst += o.cgst;
-        self.sgst += o.sgst;
-        self.cess += o.cess;
-    }
-
-    fn value(&self) -> i64 {
-        self.taxable + self.igst + self.cgst + self.sgst + self.cess
-    }
-}
 
 /// What the export wrote, for the summary and `manifest.json`.
 #[derive(Debug, Clone, Serialize)]
@@ -235,40 +218,6 @@ pub struct Manifest {
     pub notes: Vec<String>,
 }
 
-struct Line {
-    order_id: String,
-    item_id: String,
-    purchase: DateTime<Utc>,
-    invoice_number: Option<String>,
-    invoice_date: Option<DateTime<Utc>>,
-    sku: Option<String>,
-    asin: Option<String>,
-    quantity: i64,
-    price: Option<i64>,
-    tax: Option<i64>,
-    shipping: Option<i64>,
-    shipping_tax: Option<i64>,
-    discount: Option<i64>,
-    state: Option<String>,
-    state_unknown: bool,
-    business: bool,
-    cancelled: bool,
-}
-
-#[derive(Default)]
-struct Acc {
-    b2cs: BTreeMap<(String, i64), Totals>,
-    b2cl: Vec<(String, NaiveDate, i64, String, i64, Totals)>,
-    hsn_b2c: BTreeMap<(String, i64), (i64, Totals)>,
-    hsn_b2b: BTreeMap<(String, i64), (i64, Totals)>,
-    docs: BTreeMap<String, (String, String, u64, u64)>,
-    sections: BTreeMap<String, Totals>,
-    register: Totals,
-}
-
-fn series(invoice: &str) -> String {
-    invoice.trim_end_matches(|c: char| c.is_ascii_digit()).to_owned()
-}
 
 fn pos(code: &str) -> String {
     format!("{code}-{}", state_name(code).unwrap_or("Unknown"))
@@ -282,244 +231,234 @@ fn dmy(d: NaiveDate) -> String {
     d.format("%d-%b-%y").to_string()
 }
 
+/// The line computation (one row per order item with tax heads, section, TCS) as SQL over the
+/// store and `gstx.cat`. Literals are inlined (they are dates and a validated state code) so the
+/// same text serves `CREATE TABLE … AS` and the benchmark's `COPY … TO` baseline.
+pub fn lines_sql(seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<String> {
+    if seller_state.len() != 2 || !seller_state.bytes().all(|b| b.is_ascii_digit()) {
+        anyhow::bail!("seller state code must be two digits");
+    }
+    let from = from.format("%Y-%m-%d %H:%M:%S");
+    let to = to.format("%Y-%m-%d %H:%M:%S");
+    let state = seller_state;
+    Ok(format!(
+        "WITH base AS (
+           SELECT o.order_id, i.order_item_id, o.purchase_date, p.invoice_number, p.invoice_date, i.sku, i.asin, i.quantity,
+                  i.item_price_paise AS price, i.item_tax_paise AS itax, coalesce(i.shipping_paise, 0) AS ship,
+                  coalesce(i.shipping_tax_paise, 0) AS stax, coalesce(i.discount_paise, 0) AS disc,
+                  CASE WHEN o.state_unknown THEN NULL ELSE o.ship_state_code END AS pos,
+                  o.is_business AS business, o.order_status = 'CANCELLED' AS cancelled, c.hsn, c.rate_bp,
+                  coalesce(p.invoice_date, o.purchase_date) AS sort_at,
+                  CAST(coalesce(p.invoice_date, o.purchase_date) + INTERVAL 330 MINUTE AS DATE) AS inv_day,
+                  CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE) AS order_day
+           FROM main.orders o JOIN main.order_items i USING (order_id) LEFT JOIN main.packages p USING (order_id)
+                LEFT JOIN gstx.cat c ON c.sku = i.sku
+           WHERE coalesce(p.invoice_date, o.purchase_date) >= TIMESTAMP '{from}' AND coalesce(p.invoice_date, o.purchase_date) < TIMESTAMP '{to}'
+             AND o.order_status NOT IN ('PENDING', 'PENDING_AVAILABILITY')
+             AND NOT (o.order_status = 'CANCELLED' AND p.invoice_number IS NULL)
+         ), taxed AS (
+           SELECT *, coalesce(price, 0) + ship - disc AS gross,
+                  CASE WHEN itax IS NOT NULL THEN itax + stax
+                       WHEN rate_bp IS NOT NULL THEN ((coalesce(price, 0) + ship - disc) * rate_bp * 2 + (10000 + rate_bp)) // ((10000 + rate_bp) * 2)
+                       ELSE 0 END AS tax,
+                  coalesce(pos = '{state}', false) AS intra
+           FROM base
+         ), heads AS (
+           SELECT *, gross - tax AS taxable,
+                  CASE WHEN intra THEN 0 ELSE tax END AS igst,
+                  CASE WHEN intra THEN tax // 2 ELSE 0 END AS cgst,
+                  CASE WHEN intra THEN tax - tax // 2 ELSE 0 END AS sgst
+           FROM taxed
+         ), per_order AS (
+           SELECT order_id AS po_id, sum(gross) AS invoice_value, bool_or(rate_bp IS NULL) AS sku_missing
+           FROM heads GROUP BY order_id
+         ), ord AS (
+           SELECT * EXCLUDE (po_id) FROM heads JOIN per_order ON heads.order_id = per_order.po_id
+         )
+         SELECT *,
+                CASE WHEN cancelled THEN 'CANCELLED'
+                     WHEN pos IS NULL OR sku_missing THEN 'QUARANTINED'
+                     WHEN business THEN 'B2B'
+                     WHEN NOT intra AND invoice_value > CASE WHEN inv_day <= DATE '2024-07-31' THEN 25000000 ELSE 10000000 END THEN 'B2CL'
+                     ELSE 'B2CS' END AS section,
+                (taxable * CASE WHEN inv_day < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs
+         FROM ord"
+    ))
+}
+
+/// The register's columns, formatted for the CA, over `gstx.lines`.
+pub fn register_columns() -> String {
+    format!(
+        "order_id || ':' || order_item_id || ':' || (CASE WHEN cancelled THEN 'CANCEL' ELSE 'SALE' END) AS line_key,
+         CASE WHEN cancelled THEN 'CANCEL' ELSE 'SALE' END AS event,
+         invoice_number, CAST(CAST(invoice_date + INTERVAL 330 MINUTE AS DATE) AS VARCHAR) AS invoice_date,
+         NULL::VARCHAR AS credit_note_number, NULL::VARCHAR AS credit_note_date, order_id AS amazon_order_id, order_item_id,
+         CAST(order_day AS VARCHAR) AS order_date, sku, asin, hsn, 'PCS' AS uqc, quantity,
+         {rate} AS gst_rate_pct,
+         CASE WHEN pos IS NULL THEN NULL WHEN intra THEN 'INTRA' ELSE 'INTER' END AS supply_type,
+         pos AS pos_state_code, section AS gstr1_section,
+         {taxable} AS taxable_value, {igst} AS igst, {cgst} AS cgst, {sgst} AS sgst, '0.00' AS cess, {gross} AS line_value,
+         {tcs_igst} AS tcs_igst, {tcs_cgst} AS tcs_cgst, {tcs_sgst} AS tcs_sgst,
+         business AS is_business_order, 'MFN' AS fulfillment_channel, 'ORDERS_API_2026' AS source,
+         NULLIF(concat_ws(';', CASE WHEN invoice_number IS NULL THEN 'no_invoice_number' END, CASE WHEN business THEN 'business_order' END,
+                               CASE WHEN pos IS NULL THEN 'unknown_state_quarantined' END, CASE WHEN sku_missing THEN 'sku_not_in_catalogue' END), '') AS flags",
+        rate = format!("CASE WHEN rate_bp IS NULL THEN NULL ELSE {} END", money("rate_bp")),
+        taxable = money("taxable"),
+        igst = money("igst"),
+        cgst = money("cgst"),
+        sgst = money("sgst"),
+        gross = money("gross"),
+        tcs_igst = money("(CASE WHEN intra THEN 0 ELSE tcs END)"),
+        tcs_cgst = money("(CASE WHEN intra THEN tcs // 2 ELSE 0 END)"),
+        tcs_sgst = money("(CASE WHEN intra THEN tcs - tcs // 2 ELSE 0 END)"),
+    )
+}
+
+/// DuckDB settings while exporting: both cores, room to sort seven years within the 200 MB
+/// budget (DuckDB spills beyond it), no insertion order (every output is explicitly ordered).
+const EXPORT_SETTINGS: &str = "SET threads = 2; SET memory_limit = '400MB'; SET preserve_insertion_order = false;";
+/// Back to the hourly run's settings.
+const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET preserve_insertion_order = true;";
+
+/// SQL for an amount in paise as a decimal with two places, exactly.
+fn money(col: &str) -> String {
+    format!("(CASE WHEN {col} < 0 THEN '-' ELSE '' END || CAST(abs({col}) // 100 AS VARCHAR) || '.' || lpad(CAST(abs({col}) % 100 AS VARCHAR), 2, '0'))")
+}
+
 /// Export `period` into `out` (created; must not exist yet or be empty).
+///
+/// The line computation runs inside DuckDB (into a scratch in-memory database, so the store may
+/// be read-only); the register is written by DuckDB's own `COPY … TO` and re-framed for Excel
+/// (BOM, CRLF) while streaming; the sheets are small `GROUP BY`s of the same lines.
 pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, out: &Path) -> anyhow::Result<Manifest> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{} already exists and is not empty; choose another --out", out.display());
     }
     std::fs::create_dir_all(out)?;
-    let ist = crate::sandbox::world::ist();
+    let conn = store.conn();
     let (from, to) = period.bounds_utc();
-    let mut register = Sheet::create(out, "sales-register.csv", &REGISTER_HEADER)?;
-    let mut acc = Acc::default();
-    let mut business = Vec::new();
-    let mut unknown_state = Vec::new();
-    let mut missing_invoice = Vec::new();
-    let mut unknown_sku = Vec::new();
+    let _ = conn.execute_batch("DETACH DATABASE IF EXISTS gstx");
+    // A scratch database on disk (not in memory) so seven years can spill instead of failing.
+    let scratch = tempfile::Builder::new().prefix(".gst-scratch-").tempdir_in(out)?;
+    let scratch_db = scratch.path().join("scratch.duckdb").to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!("ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"))?;
+    // Big periods are sorted and aggregated in parallel; the hourly run uses one thread.
+    let _ = conn.execute_batch(EXPORT_SETTINGS);
+    let result = export_inner(store, catalog, seller_state, period, out, from, to);
+    let _ = conn.execute_batch(RUN_SETTINGS);
+    let _ = conn.execute_batch("DETACH DATABASE IF EXISTS gstx");
+    result
+}
 
-    let mut stmt = store.conn().prepare(
-        "SELECT o.order_id, i.order_item_id, o.purchase_date, p.invoice_number, p.invoice_date, i.sku, i.asin, i.quantity,
-                i.item_price_paise, i.item_tax_paise, i.shipping_paise, i.shipping_tax_paise, i.discount_paise,
-                o.ship_state_code, o.state_unknown, o.is_business, o.order_status = 'CANCELLED'
-         FROM orders o JOIN order_items i USING (order_id) LEFT JOIN packages p USING (order_id)
-         WHERE COALESCE(p.invoice_date, o.purchase_date) >= ? AND COALESCE(p.invoice_date, o.purchase_date) < ?
-           AND o.order_status NOT IN ('PENDING', 'PENDING_AVAILABILITY')
-           AND NOT (o.order_status = 'CANCELLED' AND p.invoice_number IS NULL)
-         ORDER BY COALESCE(p.invoice_date, o.purchase_date), o.order_id, i.order_item_id",
-    )?;
-    let rows = stmt.query_map(duckdb::params![from, to], |r| {
-        Ok(Line {
-            order_id: r.get(0)?,
-            item_id: r.get(1)?,
-            purchase: r.get(2)?,
-            invoice_number: r.get(3)?,
-            invoice_date: r.get(4)?,
-            sku: r.get(5)?,
-            asin: r.get(6)?,
-            quantity: r.get(7)?,
-            price: r.get(8)?,
-            tax: r.get(9)?,
-            shipping: r.get(10)?,
-            shipping_tax: r.get(11)?,
-            discount: r.get(12)?,
-            state: r.get(13)?,
-            state_unknown: r.get(14)?,
-            business: r.get(15)?,
-            cancelled: r.get(16)?,
-        })
-    })?;
-    let mut order: Vec<Line> = Vec::new();
-    let mut flush = |order: &mut Vec<Line>, acc: &mut Acc, register: &mut Sheet| -> anyhow::Result<()> {
-        if order.is_empty() {
-            return Ok(());
+#[allow(clippy::too_many_arguments)]
+fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, out: &Path, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Manifest> {
+    let conn = store.conn();
+    {
+        let mut appender_rows = Vec::new();
+        for item in catalog.items() {
+            appender_rows.push((item.sku.clone(), item.hsn.clone(), (item.gst_rate * 100.0).round() as i64));
         }
-        let first = &order[0];
-        let order_id = first.order_id.clone();
-        let invoice_day = first.invoice_date.unwrap_or(first.purchase).with_timezone(&ist).date_naive();
-        let mut flags: Vec<&str> = Vec::new();
-        if first.invoice_number.is_none() {
-            flags.push("no_invoice_number");
-            missing_invoice.push(order_id.clone());
+        let mut stmt = conn.prepare("INSERT INTO gstx.cat VALUES (?, ?, ?)")?;
+        for (sku, hsn, bp) in appender_rows {
+            stmt.execute(duckdb::params![sku, hsn, bp])?;
         }
-        if first.business {
-            flags.push("business_order");
-            business.push(order_id.clone());
-        }
-        let state = first.state.clone().filter(|_| !first.state_unknown);
-        if state.is_none() {
-            flags.push("unknown_state_quarantined");
-            unknown_state.push(order_id.clone());
-        }
-        // Compute every line first: the invoice value decides B2CL.
-        let mut computed = Vec::new();
-        let mut invoice_value = 0;
-        let mut sku_missing = false;
-        for line in order.iter() {
-            let item = line.sku.as_deref().and_then(|s| catalog.get(s));
-            let rate_bp = item.map(|i| (i.gst_rate * 100.0).round() as i64);
-            let gross = line.price.unwrap_or(0) + line.shipping.unwrap_or(0) - line.discount.unwrap_or(0);
-            let tax = match (line.tax, rate_bp) {
-                (Some(t), _) => t + line.shipping_tax.unwrap_or(0),
-                (None, Some(bp)) => half_up_div(gross * bp, 10_000 + bp),
-                (None, None) => 0,
-            };
-            if rate_bp.is_none() {
-                sku_missing = true;
-            }
-            let taxable = gross - tax;
-            let intra = state.as_deref() == Some(seller_state);
-            let t = if intra {
-                let cgst = tax / 2;
-                Totals { taxable, igst: 0, cgst, sgst: tax - cgst, cess: 0 }
-            } else {
-                Totals { taxable, igst: tax, cgst: 0, sgst: 0, cess: 0 }
-            };
-            invoice_value += t.value();
-            computed.push((line, item, rate_bp, t, intra));
-        }
-        if sku_missing {
-            flags.push("sku_not_in_catalogue");
-            unknown_sku.push(order_id.clone());
-        }
-        let countable = !first.cancelled && state.is_some() && !sku_missing;
-        let section = if first.cancelled {
-            "CANCELLED"
-        } else if !countable {
-            "QUARANTINED"
-        } else if first.business {
-            "B2B"
-        } else if !computed[0].4 && invoice_value > b2cl_threshold(invoice_day) {
-            "B2CL"
-        } else {
-            "B2CS"
-        };
-        if let Some(inv) = &first.invoice_number {
-            let entry = acc.docs.entry(series(inv)).or_insert_with(|| (inv.clone(), inv.clone(), 0, 0));
-            if inv < &entry.0 {
-                entry.0 = inv.clone();
-            }
-            if inv > &entry.1 {
-                entry.1 = inv.clone();
-            }
-            entry.2 += 1;
-            if first.cancelled {
-                entry.3 += 1;
-            }
-        }
-        let tcs_bp = tcs_rate_bp(invoice_day);
-        for (line, item, rate_bp, t, intra) in &computed {
-            let tcs = half_up_div(t.taxable * tcs_bp, 10_000);
-            let (tcs_igst, tcs_cgst, tcs_sgst) = if *intra { (0, tcs / 2, tcs - tcs / 2) } else { (tcs, 0, 0) };
-            let event = if first.cancelled { "CANCEL" } else { "SALE" };
-            let hsn = item.map(|i| i.hsn.clone()).unwrap_or_default();
-            let uqc = "PCS";
-            register.row([
-                format!("{}:{}:{event}", line.order_id, line.item_id),
-                event.to_owned(),
-                line.invoice_number.clone().unwrap_or_default(),
-                line.invoice_date.map(|d| d.with_timezone(&ist).date_naive().to_string()).unwrap_or_default(),
-                String::new(),
-                String::new(),
-                line.order_id.clone(),
-                line.item_id.clone(),
-                line.purchase.with_timezone(&ist).date_naive().to_string(),
-                line.sku.clone().unwrap_or_default(),
-                line.asin.clone().unwrap_or_default(),
-                hsn.clone(),
-                uqc.to_owned(),
-                line.quantity.to_string(),
-                rate_bp.map(rate_text).unwrap_or_default(),
-                if state.is_none() { String::new() } else if *intra { "INTRA".into() } else { "INTER".into() },
-                state.clone().unwrap_or_default(),
-                section.to_owned(),
-                format_paise(t.taxable),
-                format_paise(t.igst),
-                format_paise(t.cgst),
-                format_paise(t.sgst),
-                format_paise(t.cess),
-                format_paise(t.value()),
-                format_paise(tcs_igst),
-                format_paise(tcs_cgst),
-                format_paise(tcs_sgst),
-                first.business.to_string(),
-                "MFN".into(),
-                "ORDERS_API_2026".into(),
-                flags.join(";"),
-            ])?;
-            if !countable {
-                continue;
-            }
-            acc.register.add(t);
-            acc.sections.entry(section.to_owned()).or_default().add(t);
-            let bp = rate_bp.unwrap_or(0);
-            let hsn_map = if section == "B2B" { &mut acc.hsn_b2b } else { &mut acc.hsn_b2c };
-            let e = hsn_map.entry((hsn, bp)).or_default();
-            e.0 += line.quantity;
-            e.1.add(t);
-            match section {
-                "B2CS" => acc.b2cs.entry((state.clone().unwrap_or_default(), bp)).or_default().add(t),
-                "B2CL" => {
-                    let inv = first.invoice_number.clone().unwrap_or_default();
-                    if let Some(last) = acc.b2cl.iter_mut().find(|x| x.0 == inv && x.4 == bp) {
-                        last.5.add(t);
-                    } else {
-                        acc.b2cl.push((inv, invoice_day, invoice_value, state.clone().unwrap_or_default(), bp, *t));
-                    }
-                }
-                _ => {}
-            }
-        }
-        order.clear();
-        Ok(())
-    };
-    for row in rows {
-        let line = row?;
-        if order.last().is_some_and(|l| l.order_id != line.order_id) {
-            flush(&mut order, &mut acc, &mut register)?;
-        }
-        order.push(line);
     }
-    flush(&mut order, &mut acc, &mut register)?;
-    drop(stmt);
+    conn.execute_batch(&format!("CREATE TABLE gstx.lines AS {}", lines_sql(seller_state, from, to)?))?;
+    // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
+    let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
+    let tmp_path = tmp.path().to_string_lossy().replace('\'', "''");
+    let columns = register_columns();
+    conn.execute_batch(&format!(
+        "COPY (SELECT {columns} FROM gstx.lines ORDER BY sort_at, order_id, order_item_id) TO '{tmp_path}' (HEADER, DELIMITER ',')"
+    ))?;
+    let register_rows: i64 = conn.query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?;
+    let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
+    drop(tmp);
 
-    let mut files = vec![register.finish()?];
+    let countable = "section IN ('B2CS', 'B2CL', 'B2B')";
+    let totals = |filter: &str| -> anyhow::Result<Totals> {
+        Ok(conn.query_row(
+            &format!("SELECT coalesce(sum(taxable), 0), coalesce(sum(igst), 0), coalesce(sum(cgst), 0), coalesce(sum(sgst), 0) FROM gstx.lines WHERE {filter}"),
+            [],
+            |r| Ok(Totals { taxable: r.get(0)?, igst: r.get(1)?, cgst: r.get(2)?, sgst: r.get(3)?, cess: 0 }),
+        )?)
+    };
+    let register_totals = totals(countable)?;
+    let mut section_totals = BTreeMap::new();
+    for section in ["B2B", "B2CL", "B2CS"] {
+        let n: i64 = conn.query_row("SELECT count(*) FROM gstx.lines WHERE section = ?", [section], |r| r.get(0))?;
+        if n > 0 {
+            section_totals.insert(section.to_owned(), totals(&format!("section = '{section}'"))?);
+        }
+    }
+
     let mut b2cs = Sheet::create(out, "b2cs.csv", &B2CS_HEADER)?;
-    for ((state, bp), t) in &acc.b2cs {
-        b2cs.row(["OE".to_owned(), pos(state), String::new(), rate_text(*bp), format_paise(t.taxable), format_paise(t.cess), String::new()])?;
+    {
+        let mut stmt = conn.prepare("SELECT pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CS' GROUP BY pos, rate_bp ORDER BY pos, rate_bp")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (state, bp, taxable) = row?;
+            b2cs.row(["OE".to_owned(), pos(&state), String::new(), rate_text(bp), format_paise(taxable), format_paise(0), String::new()])?;
+        }
     }
     files.push(b2cs.finish()?);
     let mut b2cl = Sheet::create(out, "b2cl.csv", &B2CL_HEADER)?;
-    for (inv, day, value, state, bp, t) in &acc.b2cl {
-        b2cl.row([inv.clone(), dmy(*day), format_paise(*value), pos(state), String::new(), rate_text(*bp), format_paise(t.taxable), format_paise(t.cess), String::new()])?;
+    {
+        let mut stmt = conn.prepare(
+            "SELECT invoice_number, min(inv_day), max(invoice_value), pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CL'
+             GROUP BY invoice_number, pos, rate_bp ORDER BY min(sort_at), invoice_number, rate_bp",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, NaiveDate>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?)))?;
+        for row in rows {
+            let (inv, day, value, state, bp, taxable) = row?;
+            b2cl.row([inv.unwrap_or_default(), dmy(day), format_paise(value), pos(&state), String::new(), rate_text(bp), format_paise(taxable), format_paise(0), String::new()])?;
+        }
     }
     files.push(b2cl.finish()?);
-    for (name, map) in [("hsn-b2c.csv", &acc.hsn_b2c), ("hsn-b2b.csv", &acc.hsn_b2b)] {
+    for (name, filter) in [("hsn-b2c.csv", "section IN ('B2CS', 'B2CL')"), ("hsn-b2b.csv", "section = 'B2B'")] {
         let mut sheet = Sheet::create(out, name, &HSN_HEADER)?;
-        for ((hsn, bp), (qty, t)) in map {
+        let mut stmt = conn.prepare(&format!(
+            "SELECT hsn, rate_bp, sum(quantity), sum(gross), sum(taxable), sum(igst), sum(cgst), sum(sgst) FROM gstx.lines WHERE {filter}
+             GROUP BY hsn, rate_bp ORDER BY hsn, rate_bp"
+        ))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?))
+        })?;
+        for row in rows {
+            let (hsn, bp, qty, value, taxable, igst, cgst, sgst) = row?;
             sheet.row([
-                hsn.clone(),
+                hsn,
                 String::new(),
                 "PCS-PIECES".into(),
                 format!("{qty}.00"),
-                format_paise(t.value()),
-                rate_text(*bp),
-                format_paise(t.taxable),
-                format_paise(t.igst),
-                format_paise(t.cgst),
-                format_paise(t.sgst),
-                format_paise(t.cess),
+                format_paise(value),
+                rate_text(bp),
+                format_paise(taxable),
+                format_paise(igst),
+                format_paise(cgst),
+                format_paise(sgst),
+                format_paise(0),
             ])?;
         }
         files.push(sheet.finish()?);
     }
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
-    for (from_no, to_no, total, cancelled) in acc.docs.values() {
-        docs.row(["Invoices for outward supply".to_owned(), from_no.clone(), to_no.clone(), total.to_string(), cancelled.to_string()])?;
+    {
+        let mut stmt = conn.prepare(
+            "SELECT regexp_replace(invoice_number, '[0-9]+$', '') AS series, min(invoice_number), max(invoice_number),
+                    count(DISTINCT order_id), count(DISTINCT order_id) FILTER (WHERE cancelled)
+             FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY series ORDER BY series",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?)))?;
+        for row in rows {
+            let (first, last, total, cancelled) = row?;
+            docs.row(["Invoices for outward supply".to_owned(), first, last, total.to_string(), cancelled.to_string()])?;
+        }
     }
     files.push(docs.finish()?);
     let mut eco = Sheet::create(out, "eco.csv", &ECO_HEADER)?;
-    if acc.register.taxable != 0 {
-        let t = acc.register;
+    if register_totals.taxable != 0 {
+        let t = register_totals;
         eco.row([
             "Liable to collect tax u/s 52(TCS)".to_owned(),
             String::new(),
@@ -533,6 +472,15 @@ pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Per
     }
     files.push(eco.finish()?);
 
+    let list = |filter: &str| -> anyhow::Result<Vec<String>> {
+        let mut stmt = conn.prepare(&format!("SELECT order_id FROM gstx.lines WHERE {filter} GROUP BY order_id ORDER BY min(sort_at), order_id"))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    };
+    let business = list("business")?;
+    let unknown_state = list("pos IS NULL")?;
+    let missing_invoice = list("invoice_number IS NULL")?;
+    let unknown_sku = list("sku_missing")?;
     let mut notes = vec![
         "All sales are made through Amazon (an e-commerce operator collecting TCS u/s 52): b2cs Type is OE with the operator in eco.csv (Table 14); fill in Amazon's GSTIN there and change to E if that is your practice.".to_owned(),
         "TCS columns in the register are expectations at the rate in force on the invoice date; reconcile against Amazon's TCS statements.".to_owned(),
@@ -556,8 +504,8 @@ pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Per
         to: period.to,
         seller_state: seller_state.to_owned(),
         files,
-        register_totals: acc.register,
-        section_totals: acc.sections,
+        register_totals,
+        section_totals,
         business_orders: business,
         unknown_state_orders: unknown_state,
         missing_invoice_orders: missing_invoice,
@@ -566,6 +514,46 @@ pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Per
     };
     std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
     Ok(manifest)
+}
+
+/// The benchmark's baseline: DuckDB's own `COPY … TO` of the same register (same lines, same
+/// columns, same order), without anything else the export does.
+pub fn baseline_copy(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, file: &Path) -> anyhow::Result<()> {
+    let conn = store.conn();
+    let (from, to) = period.bounds_utc();
+    let _ = conn.execute_batch("DETACH DATABASE IF EXISTS gstx");
+    conn.execute_batch(EXPORT_SETTINGS)?;
+    // A scratch database on disk (not in memory) so seven years can spill instead of failing.
+    let scratch = tempfile::tempdir()?;
+    let scratch_db = scratch.path().join("scratch.duckdb").to_string_lossy().replace('\'', "''");
+    conn.execute_batch(&format!("ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"))?;
+    for item in catalog.items() {
+        conn.execute("INSERT INTO gstx.cat VALUES (?, ?, ?)", duckdb::params![item.sku, item.hsn, (item.gst_rate * 100.0).round() as i64])?;
+    }
+    let path = file.to_string_lossy().replace('\'', "''");
+    let result = conn.execute_batch(&format!(
+        "COPY (WITH lines AS ({}) SELECT {} FROM lines ORDER BY sort_at, order_id, order_item_id) TO '{path}' (HEADER, DELIMITER ',')",
+        lines_sql(seller_state, from, to)?,
+        register_columns()
+    ));
+    let _ = conn.execute_batch(RUN_SETTINGS);
+    let _ = conn.execute_batch("DETACH DATABASE IF EXISTS gstx");
+    Ok(result?)
+}
+
+/// Copy DuckDB's CSV into the final file with a UTF-8 BOM and CRLF line ends, hashing as it goes.
+fn reframe(from: &Path, to: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
+    use std::io::{BufRead as _, BufReader, BufWriter};
+    let input = BufReader::with_capacity(1 << 20, std::fs::File::open(from)?);
+    let mut out = HashingFile { file: BufWriter::with_capacity(1 << 20, std::fs::File::create(to)?), hash: Sha256::new() };
+    out.write_all(b"\xEF\xBB\xBF")?;
+    for line in input.split(b'\n') {
+        let line = line?;
+        out.write_all(&line)?;
+        out.write_all(b"\r\n")?;
+    }
+    out.flush()?;
+    Ok(FileEntry { name: name.to_owned(), rows, sha256: hex::encode(out.hash.finalize()) })
 }
 
 /// The default output folder for a period.
