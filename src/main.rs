@@ -5,6 +5,11 @@
 
 use std::process::ExitCode;
 
+/// Every heap block is wiped when freed: plaintext PII from HTTP buffers or JSON parsing can never
+/// be reused by another allocation (DuckDB's C++ buffers included) and written to disk from there.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 use dakiya::outcome::{exit_code_for_error, Outcome};
 
 fn main() -> ExitCode {

@@ -6,6 +6,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::collections::BTreeMap;
+
+/// The product's allocator (zero on free), so figures include its cost.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;

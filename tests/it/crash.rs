@@ -135,7 +135,16 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     let amazon_feeds = sb.journal().iter().filter(|e| e.op == "createFeed" && e.status == 202).count() as i64;
     assert_eq!(amazon_feeds, our_feeds, "every feed Amazon got is one dakiya knows: none sent twice");
     drop(store);
-    assert_eq!(canary_hits(home.path(), b"CANARY").expect("search"), Vec::<std::path::PathBuf>::new(), "no plaintext PII or secret anywhere");
+    let hits = canary_hits(home.path(), b"CANARY").expect("search");
+    for hit in &hits {
+        let bytes = std::fs::read(hit).expect("read");
+        if let Some(pos) = bytes.windows(6).position(|w| w == b"CANARY") {
+            let from = pos.saturating_sub(120);
+            let to = (pos + 120).min(bytes.len());
+            eprintln!("canary in {} at {pos}: {:?}", hit.display(), String::from_utf8_lossy(&bytes[from..to]));
+        }
+    }
+    assert_eq!(hits, Vec::<std::path::PathBuf>::new(), "no plaintext PII or secret anywhere");
     let tmp = home.path().join("tmp");
     assert!(!tmp.exists() || std::fs::read_dir(&tmp).expect("ls").count() == 0, "no plaintext label file left");
     let _ = Utc::now;

@@ -1,5 +1,9 @@
 //! The one integration-test binary (cargo's `tests/testsuite` layout): modules by area.
 
+/// The same zero-on-free allocator as the binary, so in-process runs behave like the product.
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> = zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 mod support;
 
 mod admin;
