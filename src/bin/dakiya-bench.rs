@@ -17,7 +17,6 @@ use std::time::Instant;
 use chrono::{Duration, TimeZone as _, Utc};
 use dakiya::clock::Clock;
 use dakiya::demo::{run_once, sandbox_config, write_embedded};
-use dakiya::sandbox::world::Fate;
 use dakiya::sandbox::{Sandbox, SandboxOptions};
 use dakiya::spapi::limits::Op;
 
@@ -32,13 +31,7 @@ async fn sandbox(seed: u64, orders: usize, scale: f64, faults: f64) -> anyhow::R
         "127.0.0.1:0".parse()?,
     )
     .await?;
-    sb.with_world_mut(|w| {
-        for o in w.orders.values_mut() {
-            if o.fate == Fate::Cancel {
-                o.fate = Fate::Deliver;
-            }
-        }
-    });
+    sb.with_world_mut(|w| w.without_cancellations());
     Ok(sb)
 }
 

@@ -458,6 +458,15 @@ impl World {
         number
     }
 
+    /// No random cancellations: tests and benchmarks that count schedulable orders use this.
+    pub fn without_cancellations(&mut self) {
+        for o in self.orders.values_mut() {
+            if o.fate == Fate::Cancel {
+                o.fate = Fate::Deliver;
+            }
+        }
+    }
+
     /// Every canary string in the world (for byte searches).
     pub fn canaries(&self) -> Vec<String> {
         self.orders.values().flat_map(|o| o.pii.all().map(str::to_owned)).collect()

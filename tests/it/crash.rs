@@ -12,7 +12,6 @@ use std::time::Duration;
 use chrono::Utc;
 use dakiya::clock::{Clock, SystemClock};
 use dakiya::demo::{canary_hits, write_embedded};
-use dakiya::sandbox::world::Fate;
 use dakiya::sandbox::{Sandbox, SandboxOptions};
 use dakiya::store::{Store, DB_FILE};
 use rand::{Rng as _, SeedableRng as _};
@@ -78,13 +77,7 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
             "127.0.0.1:0".parse().expect("addr"),
         ))
         .expect("sandbox");
-    sb.with_world_mut(|w| {
-        for o in w.orders.values_mut() {
-            if o.fate == Fate::Cancel {
-                o.fate = Fate::Deliver;
-            }
-        }
-    });
+    sb.with_world_mut(|w| w.without_cancellations());
     let home = tempfile::tempdir().expect("home");
     let pipeline = write_embedded(home.path()).expect("pipeline");
     let config = home.path().join("sandbox.toml");

@@ -10,7 +10,7 @@ use dakiya::clock::Clock;
 use dakiya::config::AppConfig;
 use dakiya::demo::{canary_hits, run_once, sandbox_config, write_embedded};
 use dakiya::outcome::Outcome;
-use dakiya::sandbox::world::{Fate, UNKNOWN_SKU, UNKNOWN_STATE};
+use dakiya::sandbox::world::{UNKNOWN_SKU, UNKNOWN_STATE};
 use dakiya::sandbox::{Sandbox, SandboxOptions};
 use dakiya::store::{Store, DB_FILE};
 
@@ -37,13 +37,7 @@ impl World {
         })
         .await;
         // No random cancellations: the test counts on 39 schedulable orders.
-        sb.with_world_mut(|w| {
-            for o in w.orders.values_mut() {
-                if o.fate == Fate::Cancel {
-                    o.fate = Fate::Deliver;
-                }
-            }
-        });
+        sb.with_world_mut(|w| w.without_cancellations());
         let home = tempfile::tempdir().expect("home");
         let pipeline = write_embedded(home.path()).expect("pipeline");
         let mut config = sandbox_config(&sb, 2000.0);
