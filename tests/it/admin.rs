@@ -181,3 +181,33 @@ async fn key_rotation_re_encrypts_every_value_and_destroys_old_keys() {
         assert!(vault.open_bytes(old).is_err(), "the old generation is destroyed");
     }
 }
+
+#[tokio::test]
+async fn given_a_tampered_vault_value_when_it_is_read_then_a_clear_error_and_exit_3() {
+    let sb = crate::support::spapi::sandbox(SandboxOptions { rate_scale: 2000.0, orders: 3, ..SandboxOptions::default() }).await;
+    sb.advance(chrono::Duration::hours(11));
+    let work = tempfile::tempdir().expect("work");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let pipeline = dakiya::demo::write_embedded(&home).expect("pipeline");
+    let app = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let clock: std::sync::Arc<dyn Clock> = sb.clock();
+    dakiya::demo::run_once(&home, &pipeline, &app, clock).await.expect("run");
+    {
+        let store = dakiya::store::Store::open(&home).expect("store");
+        // Flip one byte of one ciphertext.
+        let rows = dakiya::store::vault::all(store.conn()).expect("rows");
+        let mut row = rows.into_iter().find(|r| r.field == "phone").expect("a phone");
+        row.ciphertext[0] ^= 0x01;
+        dakiya::store::vault::put(store.conn(), &[row], chrono::Utc::now()).expect("tamper");
+    }
+    let config = work.path().join("sandbox.toml");
+    std::fs::write(&config, sb.config_toml()).expect("config");
+    let (code, _, err) = run({
+        let mut cmd = crate::support::dakiya_bare();
+        cmd.arg("--home").arg(&home).arg("--config").arg(&config).args(["keys", "rotate"]);
+        cmd
+    });
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("failed authentication") && err.contains("phone"), "{err}");
+}

@@ -110,3 +110,44 @@ fn print_xml_works_on_every_os() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("<Interval>PT2H</Interval>") && out.contains("<ExecutionTimeLimit>PT1H50M</ExecutionTimeLimit>"), "{out}");
 }
+
+#[test]
+fn default_options_snapshot_and_paths_with_spaces() {
+    let spec = TaskSpec {
+        every: Duration::from_secs(7200),
+        exe: PathBuf::from(r"C:\Program Files\dakiya\dakiya.exe"),
+        pipeline: PathBuf::from(r"C:\Users\Asha Patel\My Shop\pipelines\hourly.toml"),
+        working_dir: PathBuf::from(r"C:\Users\Asha Patel\My Shop"),
+        user: None,
+        start: chrono::Utc.with_ymd_and_hms(2026, 12, 1, 5, 0, 0).single().expect("time"),
+    };
+    let text = xml(&spec).expect("xml");
+    insta::assert_snapshot!("task_xml_two_hours_no_user", text);
+    // The pipeline path with spaces is quoted inside <Arguments>; the command has its own element.
+    assert!(text.contains(r"<Arguments>run &quot;C:\Users\Asha Patel\My Shop\pipelines\hourly.toml&quot;</Arguments>"), "{text}");
+    assert!(text.contains(r"<Command>C:\Program Files\dakiya\dakiya.exe</Command>"));
+    assert!(!text.contains("<UserId>"), "without a known user Task Scheduler uses the registering user");
+    // schtasks is started without a shell: a path with spaces stays one argument.
+    let args = dakiya::task::schtasks_args("Create", TASK_NAME, Some(Path::new(r"C:\Users\Asha Patel\AppData\Local\dakiya\task-hourly.xml")));
+    assert_eq!(args[4], r"C:\Users\Asha Patel\AppData\Local\dakiya\task-hourly.xml");
+    assert_eq!(args.len(), 6);
+}
+
+#[test]
+fn data_directory_rules() {
+    let mut config = dakiya::config::AppConfig::default();
+    let default = dakiya::config::resolve_home(None, &config).expect("default");
+    assert!(default.ends_with("dakiya"), "{}", default.display());
+    config.home = Some(PathBuf::from("/srv/from-config"));
+    assert_eq!(dakiya::config::resolve_home(None, &config).expect("config"), PathBuf::from("/srv/from-config"));
+    assert_eq!(dakiya::config::resolve_home(Some(Path::new("/srv/cli wins")), &config).expect("cli"), PathBuf::from("/srv/cli wins"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let home = tmp.path().join("with space").join("dakiya");
+    dakiya::cli::ensure_home(&home).expect("created");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&home).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "owner-only");
+    }
+}
