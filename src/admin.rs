@@ -355,6 +355,63 @@ pub fn restore(home: &Path, config: &AppConfig, clock: &dyn Clock, file: &Path, 
     Ok(Outcome::Done)
 }
 
+/// `dakiya labels list|print|purge`.
+pub fn labels(home: &Path, config: &AppConfig, clock: &dyn Clock, command: crate::cli::LabelsCommand) -> anyhow::Result<Outcome> {
+    use crate::cli::LabelsCommand;
+    let (_lock, store, mut vault) = open(home, config, clock)?;
+    match command {
+        LabelsCommand::List => {
+            let mut stmt = store.conn().prepare(
+                "SELECT p.order_id, p.docs_state, p.slot_start, p.label_printed_at, count(v.field) FROM packages p
+                 LEFT JOIN vault v ON v.order_id = p.order_id AND v.field LIKE 'doc:%'
+                 WHERE p.docs_state IS NOT NULL GROUP BY ALL ORDER BY p.slot_start, p.order_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<DateTime<Utc>>>(2)?, r.get::<_, Option<DateTime<Utc>>>(3)?, r.get::<_, i64>(4)?))
+            })?;
+            println!("{:<22} {:<10} {:<20} {:<20} documents", "order", "state", "pickup (UTC)", "printed (UTC)");
+            for row in rows {
+                let (order, state, slot, printed, docs) = row?;
+                let fmt = |t: Option<DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
+                println!("{order:<22} {state:<10} {:<20} {:<20} {docs}", fmt(slot), fmt(printed));
+            }
+            Ok(Outcome::Done)
+        }
+        LabelsCommand::Print { orders, command, pipeline } => {
+            let template = match command {
+                Some(c) => c,
+                None => {
+                    let plan = crate::pipeline::load(&pipeline).map_err(|d| anyhow::Error::new(crate::outcome::Invalid(d.to_string())))?;
+                    plan.stages
+                        .iter()
+                        .find_map(|s| match s {
+                            crate::stage::StageConfig::Confirm(c) => c.print_command.clone(),
+                            _ => None,
+                        })
+                        .ok_or_else(|| anyhow::Error::new(crate::outcome::Invalid("no print command: pass --command '… {file}' or set [confirm] print_command".into())))?
+                }
+            };
+            let only = if orders.is_empty() { None } else { Some(orders.as_slice()) };
+            let (printed, failed) = crate::stage::confirm::print_stored(&store, &mut vault, home, &template, only, clock.now())?;
+            println!("Printed the labels of {printed} orders; {failed} failed (kept encrypted for a retry).");
+            Ok(if failed > 0 { Outcome::Partial } else { Outcome::Done })
+        }
+        LabelsCommand::Purge => {
+            let n = store.tx(|conn| {
+                let n = conn.execute(
+                    "DELETE FROM vault WHERE field LIKE 'doc:%' AND order_id IN (SELECT order_id FROM packages WHERE docs_state = 'printed')",
+                    [],
+                )?;
+                conn.execute("UPDATE packages SET docs_state = 'purged' WHERE docs_state = 'printed'", [])?;
+                Ok(n)
+            })?;
+            store.checkpoint()?;
+            println!("Deleted {n} encrypted documents of printed orders.");
+            Ok(Outcome::Done)
+        }
+    }
+}
+
 /// The incident record written by `lockdown` (PII-free).
 #[derive(Debug, Serialize, serde::Deserialize)]
 pub struct Incident {

@@ -88,6 +88,12 @@ pub enum Command {
         #[arg(long)]
         recovery_kit: Option<PathBuf>,
     },
+    /// Labels and invoices waiting encrypted: list, print, purge.
+    Labels {
+        /// What to do.
+        #[command(subcommand)]
+        command: LabelsCommand,
+    },
     /// GST data for the Chartered Accountant.
     Gst {
         /// What to do.
@@ -154,6 +160,26 @@ pub enum BackupCommand {
         /// The backup file.
         file: PathBuf,
     },
+}
+
+/// `dakiya labels …`
+#[derive(Debug, Subcommand)]
+pub enum LabelsCommand {
+    /// Orders whose labels are stored (encrypted) and whether they were printed.
+    List,
+    /// Print labels: all unprinted ones, or those of the given orders (again, if printed).
+    Print {
+        /// Order ids (default: every unprinted label).
+        orders: Vec<String>,
+        /// Print command with `{file}` (default: the pipeline's `[confirm] print_command`).
+        #[arg(long)]
+        command: Option<String>,
+        /// Pipeline whose `[confirm] print_command` to use.
+        #[arg(long, default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+    },
+    /// Delete the encrypted labels of printed orders now (they go with the order's PII anyway).
+    Purge,
 }
 
 /// `dakiya gst …`
@@ -279,6 +305,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
         Command::Task { command } => task_command(command, &home, &SystemClock),
+        Command::Labels { command } => admin::labels(&home, &loaded.config, &SystemClock, command),
         Command::Backup { command: None, to } => admin::backup(&home, &loaded.config, &SystemClock, to),
         Command::Backup { command: Some(BackupCommand::Verify { file }), .. } => admin::backup_verify(&home, &loaded.config, &file),
         Command::Restore { file, into, force, recovery_kit } => {

@@ -15,7 +15,7 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::outcome::Outcome;
 use crate::pipeline::Pipeline;
-use crate::stage::{NotImplemented, RunCtx, StageKind, StageReport};
+use crate::stage::{RunCtx, StageKind, StageReport};
 use crate::store::runs::{RunOutcome, StageRecord};
 use crate::spapi::SpApi;
 use crate::store::Store;
@@ -160,9 +160,6 @@ fn record_stage(
 /// A short, PII-free class name for an error, for the run record and logs.
 pub fn error_class(err: &anyhow::Error) -> &'static str {
     for cause in err.chain() {
-        if cause.is::<NotImplemented>() {
-            return "not_implemented";
-        }
         if cause.is::<crate::store::StoreError>() || cause.is::<duckdb::Error>() {
             return "database";
         }

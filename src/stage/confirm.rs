@@ -220,53 +220,83 @@ fn deadlines(ctx: &RunCtx<'_>, orders: &[String]) -> anyhow::Result<Vec<(String,
 
 /// Print stored labels; mark each printed; keep failures encrypted for a retry.
 fn print_labels(template: &str, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+    let (printed, failed) = print_stored(ctx.store, ctx.vault, ctx.home, template, None, ctx.clock.now())?;
+    report.add("labels_printed", printed);
+    if failed > 0 {
+        report.add("labels_print_failed", failed);
+    }
+    Ok(())
+}
+
+/// Print every stored, unprinted label (or those of `only`), marking each printed; a failed print
+/// keeps the encrypted label for a retry. Returns `(printed, failed)` orders.
+pub fn print_stored(
+    store: &crate::store::Store,
+    vault: &mut crate::vault::Vault,
+    home: &std::path::Path,
+    template: &str,
+    only: Option<&[String]>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(u64, u64)> {
     let owners: Vec<(String, Option<String>)> = {
-        let mut stmt = ctx.store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut stmt = store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state IN ('stored', 'printed') ORDER BY order_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
+    let printed_already: std::collections::HashSet<String> = {
+        let mut stmt = store.conn().prepare("SELECT order_id FROM packages WHERE docs_state = 'printed'")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
     let mut done_feeds = std::collections::HashSet::new();
+    let (mut printed, mut failed) = (0, 0);
     for (order_id, feed) in owners {
-        let mut sealed = store_vault::for_order(ctx.store.conn(), &order_id)?;
+        let wanted = match only {
+            Some(list) => list.contains(&order_id),
+            None => !printed_already.contains(&order_id),
+        };
+        if !wanted {
+            continue;
+        }
+        let mut sealed = store_vault::for_order(store.conn(), &order_id)?;
         sealed.retain(|s| s.field.starts_with(DOC_PREFIX));
         let mut owner_is_feed = false;
         if sealed.is_empty() {
             if let Some(feed) = &feed {
                 if done_feeds.contains(feed) {
-                    mark_printed(ctx, &order_id)?;
+                    mark_printed(store, &order_id, now)?;
                     continue;
                 }
-                sealed = store_vault::for_order(ctx.store.conn(), feed)?;
+                sealed = store_vault::for_order(store.conn(), feed)?;
                 owner_is_feed = true;
             }
         }
         let mut ok = !sealed.is_empty();
         for doc in &sealed {
-            let pdf = ctx.vault.open_bytes(doc)?;
-            if let Err(err) = docs::print::print(ctx.home, template, &pdf) {
+            let pdf = vault.open_bytes(doc)?;
+            if let Err(err) = docs::print::print(home, template, &pdf) {
                 tracing::warn!(order_id = %order_id, error = %format!("{err:#}"), "Printing failed; the label stays encrypted for a retry.");
                 ok = false;
                 break;
             }
         }
         if ok {
-            mark_printed(ctx, &order_id)?;
-            report.add("labels_printed", 1);
+            mark_printed(store, &order_id, now)?;
+            printed += 1;
             if owner_is_feed {
                 if let Some(feed) = feed {
                     done_feeds.insert(feed);
                 }
             }
         } else {
-            report.add("labels_print_failed", 1);
+            failed += 1;
         }
     }
-    Ok(())
+    Ok((printed, failed))
 }
 
-fn mark_printed(ctx: &RunCtx<'_>, order_id: &str) -> anyhow::Result<()> {
-    let now = ctx.clock.now();
-    ctx.store.tx(|conn| {
+fn mark_printed(store: &crate::store::Store, order_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    store.tx(|conn| {
         conn.execute("UPDATE packages SET docs_state = 'printed', label_printed_at = ? WHERE order_id = ?", params![now, order_id])?;
         Ok(())
     })

@@ -225,17 +225,6 @@ impl StageReport {
     }
 }
 
-/// Raised by a stage whose implementation has not landed yet. Never a silent success.
-#[derive(Debug)]
-pub struct NotImplemented(pub StageKind);
-
-impl fmt::Display for NotImplemented {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "stage `{}` is not implemented yet", self.0)
-    }
-}
-impl std::error::Error for NotImplemented {}
-
 /// Context for a stage's static checks: reports problems at the offending key.
 pub struct CheckCx<'r, 'a> {
     /// The diagnostics sink for the file.

@@ -130,3 +130,37 @@ async fn given_a_run_killed_after_create_feed_when_the_next_run_comes_then_it_ad
     run(home.path(), &second, &config, &sb).await;
     assert!(docs_states(home.path()).iter().all(|(_, s)| s.as_deref() == Some("stored")));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn labels_waiting_encrypted_are_listed_printed_and_purged_by_command() {
+    let sb = sandbox(SandboxOptions { seed: 13, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let work = tempfile::tempdir().expect("work");
+    let home = work.path().join("home");
+    std::fs::create_dir_all(&home).expect("home");
+    let pipeline = pipeline(&home, "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", None);
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    run(&home, &pipeline, &config, &sb).await;
+    let config_file = work.path().join("sandbox.toml");
+    std::fs::write(&config_file, sb.config_toml()).expect("config");
+    let dakiya = |args: &[&str]| {
+        let mut cmd = crate::support::dakiya_bare();
+        cmd.arg("--home").arg(&home).arg("--config").arg(&config_file).args(args);
+        crate::support::run(cmd)
+    };
+    let (code, out, err) = dakiya(&["labels", "list"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("stored"), "{out}");
+    assert!(!out.contains("CANARY"));
+    let (code, out, err) = dakiya(&["labels", "print", "--command", "true {file}"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Printed the labels of"), "{out}");
+    assert!(docs_states(&home).iter().all(|(_, s)| s.as_deref() == Some("printed")));
+    let (code, out, err) = dakiya(&["labels", "purge"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Deleted"), "{out}");
+    let store = Store::open_read_only(&home.join(dakiya::store::DB_FILE)).expect("db");
+    let docs: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
+    assert_eq!(docs, 0);
+}
