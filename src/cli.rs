@@ -196,6 +196,9 @@ pub enum GstCommand {
         /// A financial year: 2026-27.
         #[arg(long, group = "when")]
         fy: Option<String>,
+        /// Any range of India dates: 2019-04-01..2026-03-31.
+        #[arg(long, group = "when")]
+        range: Option<String>,
         /// Output folder (default gst-<period>).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -311,8 +314,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Restore { file, into, force, recovery_kit } => {
             admin::restore(&home, &loaded.config, &SystemClock, &file, into.as_deref(), force, recovery_kit.as_deref())
         }
-        Command::Gst { command: GstCommand::Export { period, quarter, fy, out, pipeline } } => {
-            gst_export(&home, &loaded.config, period.as_deref(), quarter.as_deref(), fy.as_deref(), out, &pipeline)
+        Command::Gst { command: GstCommand::Export { period, quarter, fy, range, out, pipeline } } => {
+            gst_export(&home, &loaded.config, period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref(), out, &pipeline)
         }
         Command::Keys { command } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
@@ -401,22 +404,25 @@ pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn
 }
 
 /// `dakiya gst export`.
+#[allow(clippy::too_many_arguments)]
 pub fn gst_export(
     home: &Path,
     config: &AppConfig,
     period: Option<&str>,
     quarter: Option<&str>,
     fy: Option<&str>,
+    range: Option<&str>,
     out: Option<PathBuf>,
     pipeline_path: &Path,
 ) -> anyhow::Result<Outcome> {
     use crate::gst::export::{default_out, export, summary, Period};
     let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
-    let period = match (period, quarter, fy) {
-        (Some(p), None, None) => Period::month(p).map_err(invalid)?,
-        (None, Some(q), None) => Period::quarter(q).map_err(invalid)?,
-        (None, None, Some(f)) => Period::fy(f).map_err(invalid)?,
-        _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY".into()))),
+    let period = match (period, quarter, fy, range) {
+        (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
+        (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
+        (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
+        (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
+        _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into()))),
     };
     let plan = pipeline::load(pipeline_path).map_err(|d| anyhow::Error::new(Invalid(d.to_string())))?;
     let catalog_path = plan

@@ -71,6 +71,17 @@ impl Period {
         Ok(Period { label: format!("{y}-{:02}-Q{q}", (y + 1) % 100), from: date(sy, sm, 1)?, to: month_end(sy, sm + 2)? })
     }
 
+    /// `--range YYYY-MM-DD..YYYY-MM-DD`: any inclusive range of India dates.
+    pub fn range(text: &str) -> anyhow::Result<Period> {
+        let (a, b) = text.split_once("..").context("--range must look like 2019-04-01..2026-03-31")?;
+        let from = NaiveDate::parse_from_str(a.trim(), "%Y-%m-%d").context("range start")?;
+        let to = NaiveDate::parse_from_str(b.trim(), "%Y-%m-%d").context("range end")?;
+        if to < from {
+            anyhow::bail!("--range ends before it starts");
+        }
+        Ok(Period { label: format!("{from}_{to}"), from, to })
+    }
+
     /// `--fy YYYY-YY`: 1 April to 31 March.
     pub fn fy(text: &str) -> anyhow::Result<Period> {
         let (y, yy) = text.split_once('-').context("--fy must look like 2026-27")?;
@@ -316,7 +327,7 @@ pub fn register_columns() -> String {
 
 /// DuckDB settings while exporting: both cores, room to sort seven years within the 200 MB
 /// budget (DuckDB spills beyond it), no insertion order (every output is explicitly ordered).
-const EXPORT_SETTINGS: &str = "SET threads = 2; SET memory_limit = '400MB'; SET preserve_insertion_order = false;";
+const EXPORT_SETTINGS: &str = "SET threads = 1; SET memory_limit = '150MB'; SET preserve_insertion_order = true;";
 /// Back to the hourly run's settings.
 const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET preserve_insertion_order = true;";
 
