@@ -327,7 +327,7 @@ pub fn register_columns() -> String {
 
 /// DuckDB settings while exporting: both cores, room to sort seven years within the 200 MB
 /// budget (DuckDB spills beyond it), no insertion order (every output is explicitly ordered).
-const EXPORT_SETTINGS: &str = "SET threads = 1; SET memory_limit = '150MB'; SET preserve_insertion_order = true;";
+const EXPORT_SETTINGS: &str = "SET threads = 1; SET memory_limit = '120MB'; SET preserve_insertion_order = true;";
 /// Back to the hourly run's settings.
 const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET preserve_insertion_order = true;";
 
