@@ -48,12 +48,15 @@ pub async fn run(config: &EnrichConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<
     }
     let incomplete: Vec<String> = {
         let mut stmt = ctx.store.conn().prepare(
-            "SELECT o.order_id FROM orders o LEFT JOIN (SELECT DISTINCT order_id FROM vault) v USING (order_id)
+            // Only a missing ship-to state is worth a call (GST needs it). A missing recipient is
+            // not: without the PII role Amazon never sends it, and asking again would cost a call
+            // per order per run.
+            "SELECT o.order_id FROM orders o
              WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND o.pii_purged_at IS NULL
-               AND (o.ship_state_code IS NULL AND NOT o.state_unknown OR (? AND v.order_id IS NULL))
+               AND o.ship_state_code IS NULL AND NOT o.state_unknown
              ORDER BY o.purchase_date, o.order_id LIMIT 50",
         )?;
-        let rows = stmt.query_map([ctx.collect_pii], |row| row.get::<_, String>(0))?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
         rows.collect::<Result<Vec<_>, _>>()?
     };
     if incomplete.is_empty() {

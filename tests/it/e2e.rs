@@ -208,3 +208,24 @@ async fn given_full_runs_through_the_purge_then_no_canary_pii_or_secret_is_anywh
     let old_ks = dakiya::vault::keystore::Keystore::open(copy.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("old keystore");
     assert!(dakiya::vault::Vault::new(old_ks).open_bytes(&old_rows[0]).is_ok());
 }
+
+#[tokio::test]
+async fn given_no_pii_role_then_nothing_is_stored_and_no_order_is_asked_for_again() {
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
+    let sb = sandbox(SandboxOptions { seed: 14, orders: 10, start, rate_scale: 2000.0, pii_role: false, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = write_embedded(home.path()).expect("pipeline");
+    let config = sandbox_config(&sb, 2000.0);
+    let clock: Arc<dyn Clock> = sb.clock();
+    run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("run");
+    run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("run again");
+    let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db");
+    let pii: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field NOT LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
+    assert_eq!(pii, 0, "Amazon withheld the recipient: nothing to store");
+    let coded: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE ship_state_code IS NOT NULL", [], |r| r.get(0)).expect("count");
+    assert!(coded >= 8, "the ship-to state still arrives for GST");
+    let get_order = sb.journal().iter().filter(|e| e.op == "getOrder").count();
+    assert_eq!(get_order, 0, "no getOrder per order per run for data Amazon will not send");
+    assert!(sb.journal().iter().filter(|e| e.op == "createScheduledPackage").count() >= 8);
+}
