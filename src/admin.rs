@@ -1,4 +1,4 @@
-//! The seller's maintenance commands: keys, credentials, purge, audit, lockdown. Each takes the
+//! The seller's maintenance commands: keys, credentials, labels, purge, audit, backup and restore, lockdown. Each takes the
 //! run lock where it changes the data directory and prints a short, PII-free report.
 
 #![allow(clippy::print_stdout)]

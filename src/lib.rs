@@ -5,7 +5,7 @@
 //! fetches labels and deletes customer data on time. See `ARCHITECTURE.md` for the code map.
 //!
 //! Module map (one line each; details in each module's own doc):
-//! - [`admin`]: keys, credentials, purge, audit, lockdown commands.
+//! - [`admin`]: keys, credentials, labels, purge, audit, backup/restore, lockdown commands.
 //! - [`backup`]: encrypted backups, restore, the recovery kit.
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
