@@ -84,17 +84,8 @@ fn money(paise: i64) -> Value {
     json!({ "amount": rupees(paise), "currencyCode": "INR" })
 }
 
-/// A fault chosen for one request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fault {
-    None,
-    Throttle,
-    E500,
-    E503,
-    Stall,
-    Truncate,
-    Reset,
-}
+/// The fault chosen for one request, if any.
+type Fault = Option<FaultKind>;
 
 fn with_request_id(shared: &Shared, mut resp: Response) -> Response {
     if let Ok(v) = HeaderValue::from_str(&shared.next_id("sbx-req-")) {
@@ -115,41 +106,32 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
         let mut forced = shared.forced.lock().unwrap_or_else(|p| p.into_inner());
         forced.iter().position(|(o, _)| *o == op).map(|idx| forced.remove(idx).1)
     };
-    let fault = if let Some(kind) = forced {
-        match kind {
-            FaultKind::Throttle => Fault::Throttle,
-            FaultKind::E500 => Fault::E500,
-            FaultKind::E503 => Fault::E503,
-            FaultKind::Stall => Fault::Stall,
-            FaultKind::Truncate => Fault::Truncate,
-            FaultKind::Reset => Fault::Reset,
-        }
-    } else {
+    let fault: Fault = forced.or_else(|| {
         let mut rng = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         if shared.options.fault_rate > 0.0 && rng.gen_bool(shared.options.fault_rate.clamp(0.0, 1.0)) {
-            match rng.gen_range(0..5) {
-                0 => Fault::E500,
-                1 => Fault::E503,
-                2 => Fault::Stall,
-                3 => Fault::Truncate,
-                _ => Fault::Reset,
-            }
+            Some(match rng.gen_range(0..5) {
+                0 => FaultKind::E500,
+                1 => FaultKind::E503,
+                2 => FaultKind::Stall,
+                3 => FaultKind::Truncate,
+                _ => FaultKind::Reset,
+            })
         } else {
-            Fault::None
+            None
         }
-    };
+    });
     if let Some(limiter) = shared.limiters.get(&op) {
-        if fault == Fault::Throttle || limiter.check().is_err() {
+        if fault == Some(FaultKind::Throttle) || limiter.check().is_err() {
             shared.log(op.name(), order, 429, "throttled");
             return Err(error(shared, StatusCode::TOO_MANY_REQUESTS, "QuotaExceeded", "You exceeded your quota for the requested resource."));
         }
     }
     match fault {
-        Fault::E500 => {
+        Some(FaultKind::E500) => {
             shared.log(op.name(), order, 500, "fault 500");
             return Err(error(shared, StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "We encountered an internal error. Please try again."));
         }
-        Fault::E503 => {
+        Some(FaultKind::E503) => {
             shared.log(op.name(), order, 503, "fault 503");
             return Err(error(shared, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service temporarily unavailable. Please try again."));
         }
@@ -186,15 +168,15 @@ async fn finish_bytes(shared: &Shared, op: Op, fault: Fault, status: StatusCode,
     let mut headers = HeaderMap::new();
     headers.insert("content-type", HeaderValue::from_static(content_type));
     let resp = match fault {
-        Fault::Stall => {
+        Some(FaultKind::Stall) => {
             tokio::time::sleep(shared.options.stall).await;
             (status, headers, bytes).into_response()
         }
-        Fault::Truncate => {
+        Some(FaultKind::Truncate) => {
             let cut = bytes.len() / 2;
             (status, headers, bytes[..cut].to_vec()).into_response()
         }
-        Fault::Reset => {
+        Some(FaultKind::Reset) => {
             let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
             let stream = futures_util::stream::iter(vec![
                 Ok::<Bytes, std::io::Error>(half),
@@ -202,7 +184,7 @@ async fn finish_bytes(shared: &Shared, op: Op, fault: Fault, status: StatusCode,
             ]);
             (status, headers, Body::from_stream(stream)).into_response()
         }
-        Fault::None | Fault::Throttle | Fault::E500 | Fault::E503 => (status, headers, bytes).into_response(),
+        None | Some(FaultKind::Throttle) | Some(FaultKind::E500) | Some(FaultKind::E503) => (status, headers, bytes).into_response(),
     };
     let mut resp = with_request_id(shared, resp);
     // Like Amazon: the applied rate (unscaled, requests per second) on successful responses.
@@ -216,9 +198,9 @@ async fn finish_bytes(shared: &Shared, op: Op, fault: Fault, status: StatusCode,
 
 fn fault_note(fault: Fault) -> &'static str {
     match fault {
-        Fault::Stall => " (late fault: stall)",
-        Fault::Truncate => " (late fault: truncated)",
-        Fault::Reset => " (late fault: reset)",
+        Some(FaultKind::Stall) => " (late fault: stall)",
+        Some(FaultKind::Truncate) => " (late fault: truncated)",
+        Some(FaultKind::Reset) => " (late fault: reset)",
         _ => "",
     }
 }
