@@ -14,22 +14,13 @@ use serde::Serialize;
 
 use crate::clock::Clock;
 use crate::config::AppConfig;
-use crate::outcome::{LockedDown, Outcome};
+use crate::outcome::Outcome;
 use crate::spapi::Credentials;
 use crate::store::{Store, DB_FILE};
 use crate::vault::credentials;
 use crate::{lock, retention, session};
 
-/// File that marks a lockdown (a PII-free incident record).
-pub const LOCKDOWN_FILE: &str = "LOCKED_DOWN.json";
-
-/// Refuse to work while locked down (exit 5).
-pub fn ensure_not_locked_down(home: &Path) -> anyhow::Result<()> {
-    if home.join(LOCKDOWN_FILE).exists() {
-        return Err(anyhow::Error::new(LockedDown));
-    }
-    Ok(())
-}
+pub use crate::lockdown::{ensure_not_locked_down, LOCKDOWN_FILE};
 
 fn open(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<(lock::RunLock, Store, crate::vault::Vault)> {
     crate::cli::ensure_home(home)?;
@@ -86,6 +77,11 @@ fn read_secret(prompt: &str, lines: &mut Option<std::io::Lines<std::io::StdinLoc
 /// `dakiya credentials set`: prompts without echo (or reads three lines from a pipe).
 pub fn credentials_set(home: &Path, config: &AppConfig, clock: &dyn Clock) -> anyhow::Result<Outcome> {
     ensure_not_locked_down(home)?;
+    if config.spapi.sandbox {
+        return Err(anyhow::Error::new(crate::outcome::Invalid(
+            "credentials are not stored in sandbox mode (spapi.sandbox = true): real secrets never go under the sandbox's settings; the sandbox's test credentials come from the environment".into(),
+        )));
+    }
     crate::cli::ensure_home(home)?;
     let stdin = std::io::stdin();
     let mut lines = if stdin.is_terminal() { None } else { Some(std::io::BufRead::lines(stdin.lock())) };
@@ -95,6 +91,8 @@ pub fn credentials_set(home: &Path, config: &AppConfig, clock: &dyn Clock) -> an
         refresh_token: read_secret("Refresh token: ", &mut lines)?,
     };
     let protector = session::protector(config)?;
+    // A run writing keys at the same moment must not see its temporary files swept.
+    let _lock = lock::acquire_waiting(home, std::time::Duration::from_secs(30 * 60))?;
     credentials::save(home, protector.as_ref(), &creds, clock.now())?;
     println!("Stored the SP-API credentials in {} ({:?} protection).", home.join(credentials::CREDENTIALS_FILE).display(), protector.kind());
     println!("Amazon requires a new client secret every 180 days; `dakiya audit` shows its age.");
@@ -129,8 +127,11 @@ pub fn purge(home: &Path, config: &AppConfig, clock: &dyn Clock, dry_run: bool) 
     }
     println!("{} retention rules:", if dry_run { "Would apply" } else { "Applied" });
     println!("  customer PII: {} values of {} orders; {} epoch keys destroyed", report.pii_rows, report.pii_orders, report.epochs_destroyed.len());
+    println!("  values that cannot be decrypted (tampered, corrupt, key lost), deleted: {}", report.unreadable);
+    println!("  values re-sealed under a later key (lease ended, deadline ahead): {}", report.resealed);
     println!("  PII kept past the cap because the package is in transit: {} orders", report.extended_in_transit);
     println!("  plaintext label files: {}", report.plaintext_files);
+    println!("  temporary keystore/credential files of an interrupted write: {}", report.stale_secret_files);
     println!("  log files older than {}: {}", humantime::format_duration(config.retention.logs), report.log_files);
     println!("  run records / API call log rows: {} / {}", report.runs, report.api_calls);
     println!("  order records past the GST retention period: {}", report.orders);
@@ -166,6 +167,14 @@ pub struct Audit {
     pub key_protection: String,
     /// Days since the last key rotation.
     pub key_age_days: i64,
+    /// Days since the backup key was made (it is not rotated: backups must stay readable).
+    pub backup_key_age_days: Option<i64>,
+    /// Leftovers of interrupted keystore or credential writes (old copies of keys).
+    pub stale_key_files: Vec<String>,
+    /// Vault values found undecryptable and deleted in the last 30 days.
+    pub unreadable_values_deleted_30d: i64,
+    /// Whether this is a sandbox (test) setup.
+    pub sandbox_mode: bool,
     /// Whole-database encryption.
     pub database_encryption: String,
     /// Locked down.
@@ -183,13 +192,13 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
     let vault_values = crate::store::vault::count(conn)?;
     let epochs = crate::store::vault::epoch_counts(conn)?;
     let oldest_pii_deadline: Option<DateTime<Utc>> = conn.query_row("SELECT min(deadline) FROM vault", [], |r| r.get(0))?;
-    let overdue_values: i64 = conn.query_row("SELECT count(*) FROM vault WHERE epoch <= ?", [today], |r| r.get(0))?;
+    let overdue_values = crate::store::retention::overdue(conn, today)?;
     let kept_in_transit: i64 = conn.query_row(
         "SELECT count(DISTINCT v.order_id) FROM vault v JOIN orders o USING (order_id) WHERE v.deadline > o.purchase_date + INTERVAL 60 DAY",
         [],
         |r| r.get(0),
     )?;
-    let encrypted_labels: i64 = conn.query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0))?;
+    let encrypted_labels: i64 = crate::store::labels::count(conn)?;
     let tmp = crate::docs::print::tmp_dir(home);
     let plaintext_label_files = if tmp.is_dir() { std::fs::read_dir(&tmp)?.count() } else { 0 };
     let mut logs: Vec<String> = match std::fs::read_dir(home.join("logs")) {
@@ -209,7 +218,22 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
     };
     let status = vault.keystore().status();
     let key_age_days = (now - status.rotated_at).num_days();
+    let backup_key_age_days = status.backup_key_created_at.map(|t| (now - t).num_days());
+    let stale_key_files: Vec<String> = crate::vault::keystore::stale_files(home).iter().map(|p| p.display().to_string()).collect();
+    let unreadable_values_deleted_30d = crate::store::retention::unreadable_since(conn, now - Duration::days(30))?;
     let mut problems = Vec::new();
+    if status.protection == crate::config::Protection::InsecureTestKey {
+        problems.push(format!("the keystore is protected by {:?}, a public test key: only for the sandbox, never for real customer data", status.protection));
+    }
+    if config.spapi.sandbox {
+        problems.push("spapi.sandbox = true: this is a sandbox (test) setup, not a production one".into());
+    }
+    if !stale_key_files.is_empty() {
+        problems.push(format!("{} leftover temporary keystore/credential files (old copies of keys) in {}: the next `dakiya run` or `dakiya purge` deletes them", stale_key_files.len(), home.display()));
+    }
+    if unreadable_values_deleted_30d > 0 {
+        problems.push(format!("{unreadable_values_deleted_30d} vault values could not be decrypted in the last 30 days and were deleted (tampering, disk corruption or a lost keystore update): check the disk and where the keystore came from"));
+    }
     if overdue_values > 0 {
         problems.push(format!("{overdue_values} vault values are past their purge deadline: run `dakiya purge`"));
     }
@@ -240,6 +264,10 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
         client_secret_age_days,
         key_protection: format!("{:?}", status.protection),
         key_age_days,
+        backup_key_age_days,
+        stale_key_files,
+        unreadable_values_deleted_30d,
+        sandbox_mode: config.spapi.sandbox,
         database_encryption: "off: the bundled DuckDB cannot write encrypted databases offline (see README); customer PII is AES-256-GCM field-encrypted in the vault, and the policy requires BitLocker on the disk".into(),
         locked_down: home.join(LOCKDOWN_FILE).exists(),
         problems,
@@ -256,7 +284,12 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
         println!("  labels: {} encrypted, {} plaintext files", report.encrypted_labels, report.plaintext_label_files);
         println!("  oldest log file: {}", report.oldest_log.as_deref().unwrap_or("-"));
         println!("  credentials: {}{}", report.credentials, report.client_secret_age_days.map_or_else(String::new, |d| format!("; client secret {d} days old (Amazon: rotate every 180)")));
-        println!("  keys: {} protection, rotated {} days ago (rotate yearly)", report.key_protection, report.key_age_days);
+        println!("  keys: {} protection, customer-data keys rotated {} days ago (rotate yearly)", report.key_protection, report.key_age_days);
+        println!(
+            "  backup key: {} (never rotated, so old backups stay readable; it never protects customer-data keys)",
+            report.backup_key_age_days.map_or_else(|| "none yet".to_owned(), |d| format!("{d} days old"))
+        );
+        println!("  leftover key files: {}   undecryptable values deleted (30 days): {}", report.stale_key_files.len(), report.unreadable_values_deleted_30d);
         println!("  database encryption: {}", report.database_encryption);
         println!("  locked down: {}", report.locked_down);
         if report.problems.is_empty() {
@@ -271,6 +304,9 @@ pub fn audit(home: &Path, config: &AppConfig, clock: &dyn Clock, json: bool) -> 
 
 fn recovery_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
     if let Some(p) = crate::config::recovery_passphrase_from_env() {
+        if confirm {
+            crate::vault::protect::check_passphrase(&p, "recovery kit passphrase (DAKIYA_RECOVERY_PASSPHRASE)").map_err(anyhow::Error::new)?;
+        }
         return Ok(p);
     }
     if !std::io::stdin().is_terminal() {
@@ -282,15 +318,14 @@ fn recovery_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
         if first != second {
             anyhow::bail!("the passphrases differ");
         }
-        if first.chars().count() < 12 {
-            anyhow::bail!("use at least 12 characters");
-        }
+        crate::vault::protect::check_passphrase(&SecretString::from(first.clone()), "recovery kit passphrase").map_err(anyhow::Error::new)?;
     }
     Ok(SecretString::from(first))
 }
 
 /// `dakiya keys export-recovery --out FILE`.
 pub fn export_recovery(home: &Path, config: &AppConfig, clock: &dyn Clock, out: &Path) -> anyhow::Result<Outcome> {
+    ensure_not_locked_down(home)?;
     let (_lock, _store, mut vault) = open(home, config, clock)?;
     let passphrase = recovery_passphrase(true)?;
     crate::backup::export_recovery(&mut vault, passphrase, out, clock.now())?;
@@ -301,6 +336,7 @@ pub fn export_recovery(home: &Path, config: &AppConfig, clock: &dyn Clock, out: 
 
 /// `dakiya backup [--to DIR]`.
 pub fn backup(home: &Path, config: &AppConfig, clock: &dyn Clock, to: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
+    ensure_not_locked_down(home)?;
     let (_lock, store, mut vault) = open(home, config, clock)?;
     let dir = to.or_else(|| config.backup.dir.clone()).unwrap_or_else(|| home.join("backups"));
     let file = crate::backup::create(&store, &mut vault, &dir, clock.now(), config.backup.keep)?;
@@ -322,6 +358,8 @@ pub fn backup_verify(home: &Path, config: &AppConfig, file: &Path) -> anyhow::Re
 /// `dakiya restore FILE [--into HOME] [--force] [--recovery-kit KIT]`.
 pub fn restore(home: &Path, config: &AppConfig, clock: &dyn Clock, file: &Path, into: Option<&Path>, force: bool, kit: Option<&Path>) -> anyhow::Result<Outcome> {
     let target = into.unwrap_or(home);
+    ensure_not_locked_down(home)?;
+    ensure_not_locked_down(target)?;
     crate::cli::ensure_home(target)?;
     let _lock = lock::try_acquire(target)?;
     let kit_keys = match kit {
@@ -378,6 +416,8 @@ pub fn labels(home: &Path, config: &AppConfig, clock: &dyn Clock, command: crate
             Ok(Outcome::Done)
         }
         LabelsCommand::Print { orders, command, pipeline } => {
+            // Printing decrypts customer data: never while locked down.
+            ensure_not_locked_down(home)?;
             let template = match command {
                 Some(c) => c,
                 None => {
@@ -397,14 +437,7 @@ pub fn labels(home: &Path, config: &AppConfig, clock: &dyn Clock, command: crate
             Ok(if failed > 0 { Outcome::Partial } else { Outcome::Done })
         }
         LabelsCommand::Purge => {
-            let n = store.tx(|conn| {
-                let n = conn.execute(
-                    "DELETE FROM vault WHERE field LIKE 'doc:%' AND order_id IN (SELECT order_id FROM packages WHERE docs_state = 'printed')",
-                    [],
-                )?;
-                conn.execute("UPDATE packages SET docs_state = 'purged' WHERE docs_state = 'printed'", [])?;
-                Ok(n)
-            })?;
+            let n = store.tx(|conn| Ok(crate::store::labels::purge_printed(conn)?))?;
             store.checkpoint()?;
             println!("Deleted {n} encrypted documents of printed orders.");
             Ok(Outcome::Done)
@@ -434,11 +467,27 @@ const STEPS: [&str; 5] = [
 ];
 
 /// `dakiya lockdown [--shred-pii]`: the incident switch.
+///
+/// Order matters: the marker is written **first** (no run starts after it, and a run in
+/// progress stops at its next stage boundary), then the stored credentials are overwritten and
+/// deleted, plaintext label files and leftovers of interrupted key writes are swept, and with
+/// `--shred-pii` every vault value is deleted and every epoch key destroyed. If a later step
+/// fails, the marker is already there.
 pub fn lockdown(home: &Path, config: &AppConfig, clock: &dyn Clock, shred_pii: bool) -> anyhow::Result<Outcome> {
     crate::cli::ensure_home(home)?;
     let now = clock.now();
-    let credentials_destroyed = credentials::clear(home)?;
+    let mut incident = Incident { at: now, pii_shredded: false, credentials_destroyed: false, next_steps: STEPS.iter().map(|s| (*s).to_owned()).collect() };
+    crate::vault::keystore::write_atomic(&home.join(LOCKDOWN_FILE), &serde_json::to_vec_pretty(&incident)?)?;
+    incident.credentials_destroyed = credentials::clear(home)?;
+    let plaintext = crate::docs::print::sweep(home)?;
+    // Leftover key files only when no run is writing keys right now (a run in progress stops at
+    // its next stage boundary, and every later run sweeps them under the lock).
+    let stale = match lock::try_acquire(home) {
+        Ok(_lock) => crate::vault::keystore::sweep_stale(home)?,
+        Err(_) => 0,
+    };
     if shred_pii && home.join(DB_FILE).exists() {
+        // Waits for a run in progress: it stops at its next stage boundary.
         let (_lock, store, mut vault) = open(home, config, clock)?;
         store.tx(|conn| {
             conn.execute("UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault)", [now])?;
@@ -448,15 +497,16 @@ pub fn lockdown(home: &Path, config: &AppConfig, clock: &dyn Clock, shred_pii: b
         store.checkpoint()?;
         let epochs = vault.keystore().live_epochs();
         vault.keystore_mut().destroy(&epochs, now)?;
+        incident.pii_shredded = true;
     }
-    let incident = Incident { at: now, pii_shredded: shred_pii, credentials_destroyed, next_steps: STEPS.iter().map(|s| (*s).to_owned()).collect() };
     let text = serde_json::to_vec_pretty(&incident)?;
     std::fs::create_dir_all(home.join("incidents"))?;
     std::fs::write(home.join("incidents").join(format!("incident-{}.json", now.format("%Y%m%dT%H%M%SZ"))), &text)?;
     crate::vault::keystore::write_atomic(&home.join(LOCKDOWN_FILE), &text)?;
-    println!("LOCKED DOWN. Runs now exit with code 5 until `dakiya unlock`.");
-    println!("  stored credentials destroyed: {credentials_destroyed}");
-    println!("  all customer PII crypto-shredded: {shred_pii}");
+    println!("LOCKED DOWN. Runs now only apply the retention rules and exit with code 5 until `dakiya unlock`.");
+    println!("  stored credentials destroyed: {}", incident.credentials_destroyed);
+    println!("  plaintext label files and interrupted key writes deleted: {plaintext} / {stale}");
+    println!("  all customer PII crypto-shredded: {}", incident.pii_shredded);
     println!("Now, as the data-handling policy (section 11) requires:");
     for (i, step) in STEPS.iter().enumerate() {
         println!("  {}. {step}", i + 1);

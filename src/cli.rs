@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::config::{self, AppConfig};
 use crate::outcome::{Invalid, Outcome};
 use crate::pipeline::{self, DEFAULT_PIPELINE};
@@ -167,7 +167,8 @@ pub enum BackupCommand {
 pub enum LabelsCommand {
     /// Orders whose labels are stored (encrypted) and whether they were printed.
     List,
-    /// Print labels: all unprinted ones, or those of the given orders (again, if printed).
+    /// Print labels: all unprinted ones, or those of the given orders. A printed label is deleted
+    /// right after printing (policy 8.1).
     Print {
         /// Order ids (default: every unprinted label).
         orders: Vec<String>,
@@ -178,7 +179,8 @@ pub enum LabelsCommand {
         #[arg(long, default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
     },
-    /// Delete the encrypted labels of printed orders now (they go with the order's PII anyway).
+    /// Delete any encrypted label of a printed order left behind, and combined PDFs whose orders
+    /// are all printed.
     Purge,
 }
 
@@ -297,6 +299,8 @@ pub fn parse() -> Result<Cli, clap::Error> {
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let loaded = config::load(cli.config.as_deref())?;
     let home = config::resolve_home(cli.home.as_deref(), &loaded.config)?;
+    let clock = crate::clock::for_process(loaded.config.testing.now, loaded.config.spapi.sandbox);
+    let now: &dyn Clock = clock.as_ref();
     match cli.command {
         Command::Validate { pipelines } => validate(&pipelines),
         Command::Config { command: ConfigCommand::Show } => {
@@ -305,14 +309,14 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
             Ok(Outcome::Done)
         }
         Command::Status { json } => status(&home, json),
-        Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::new(SystemClock)),
+        Command::Run { pipeline } => run_pipeline(&pipeline, &home, &loaded.config, Arc::clone(&clock)),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
-        Command::Task { command } => task_command(command, &home, &SystemClock),
-        Command::Labels { command } => admin::labels(&home, &loaded.config, &SystemClock, command),
-        Command::Backup { command: None, to } => admin::backup(&home, &loaded.config, &SystemClock, to),
+        Command::Task { command } => task_command(command, &home, now),
+        Command::Labels { command } => admin::labels(&home, &loaded.config, now, command),
+        Command::Backup { command: None, to } => admin::backup(&home, &loaded.config, now, to),
         Command::Backup { command: Some(BackupCommand::Verify { file }), .. } => admin::backup_verify(&home, &loaded.config, &file),
         Command::Restore { file, into, force, recovery_kit } => {
-            admin::restore(&home, &loaded.config, &SystemClock, &file, into.as_deref(), force, recovery_kit.as_deref())
+            admin::restore(&home, &loaded.config, now, &file, into.as_deref(), force, recovery_kit.as_deref())
         }
         Command::Gst { command: GstCommand::Export { period, quarter, fy, range, out, pipeline } } => {
             gst_export(&home, &loaded.config, period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref(), out, &pipeline)
@@ -320,26 +324,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Keys { command } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
             match command {
-                KeysCommand::Status => admin::keys_status(&home, &loaded.config, &SystemClock),
-                KeysCommand::Rotate => admin::keys_rotate(&home, &loaded.config, &SystemClock),
-                KeysCommand::ExportRecovery { out } => admin::export_recovery(&home, &loaded.config, &SystemClock, &out),
+                KeysCommand::Status => admin::keys_status(&home, &loaded.config, now),
+                KeysCommand::Rotate => admin::keys_rotate(&home, &loaded.config, now),
+                KeysCommand::ExportRecovery { out } => admin::export_recovery(&home, &loaded.config, now, &out),
             }
         }
         Command::Credentials { command } => match command {
-            CredentialsCommand::Set => admin::credentials_set(&home, &loaded.config, &SystemClock),
-            CredentialsCommand::Check => admin::credentials_check(&home, &loaded.config, Arc::new(SystemClock)),
+            CredentialsCommand::Set => admin::credentials_set(&home, &loaded.config, now),
+            CredentialsCommand::Check => admin::credentials_check(&home, &loaded.config, Arc::clone(&clock)),
             CredentialsCommand::Clear => admin::credentials_clear(&home),
         },
         Command::Purge { dry_run } => {
             let _log = telemetry::init(&loaded.config.log, Some(&home.join("logs")))?;
-            admin::purge(&home, &loaded.config, &SystemClock, dry_run)
+            admin::purge(&home, &loaded.config, now, dry_run)
         }
-        Command::Audit { json } => admin::audit(&home, &loaded.config, &SystemClock, json),
-        Command::Lockdown { shred_pii } => admin::lockdown(&home, &loaded.config, &SystemClock, shred_pii),
+        Command::Audit { json } => admin::audit(&home, &loaded.config, now, json),
+        Command::Lockdown { shred_pii } => admin::lockdown(&home, &loaded.config, now, shred_pii),
         Command::Unlock => admin::unlock(&home),
         Command::Sandbox { command: SandboxCommand::Serve { addr, seed, orders, rate_scale, fault_rate, write_config } } => {
             let _log = telemetry::init(&loaded.config.log, None)?;
-            serve_sandbox(addr, seed, orders, rate_scale, fault_rate, write_config.as_deref(), &SystemClock)
+            serve_sandbox(addr, seed, orders, rate_scale, fault_rate, write_config.as_deref(), now)
         }
     }
 }
@@ -350,12 +354,18 @@ fn validate(paths: &[PathBuf]) -> anyhow::Result<Outcome> {
         match pipeline::load(path) {
             Ok(plan) => {
                 let names: Vec<&str> = plan.stages.iter().map(|s| s.kind().name()).collect();
-                println!("{}: ok ({})", path.display(), names.join(" → "));
+                let retain = if names.contains(&"retain") {
+                    "retain also runs if a stage before it fails"
+                } else {
+                    "retain is not listed: it runs at the end anyway, with its defaults"
+                };
+                println!("{}: ok ({}; {retain})", path.display(), names.join(" → "));
             }
             Err(diags) => all.0.extend(diags.0),
         }
     }
     if all.is_empty() {
+        println!("note: every `dakiya run` applies the retention rules, whatever fails before them (Amazon unreachable, no credentials, a lockdown, even an invalid pipeline file); a pipeline cannot skip them.");
         Ok(Outcome::Done)
     } else {
         let n = all.len();
@@ -379,28 +389,54 @@ pub fn ensure_home(home: &Path) -> anyhow::Result<()> {
 }
 
 /// `dakiya run`: validate, lock, log, open the store and vault, run, print the summary.
+///
+/// Retention is applied on every run that finds a database, whatever else happens: a pipeline
+/// file that does not validate (exit 2 after retention), no credentials or Amazon unreachable
+/// (exit 3 after retention), a lockdown (exit 5 after retention). Only an invalid app config, a
+/// second run holding the lock, or keys that cannot be opened stop it.
 pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Outcome> {
-    let plan = pipeline::load(path).map_err(|diags| {
+    let invalid = |diags: pipeline::diagnostic::Diagnostics| {
         let n = diags.len();
         anyhow::Error::new(Invalid(format!("{diags}\n{n} problem{} found", if n == 1 { "" } else { "s" })))
-    })?;
+    };
+    let (plan, invalid_pipeline) = match pipeline::load(path) {
+        Ok(plan) => (plan, None),
+        // A broken pipeline file never stops deletion: with a database there, retention runs.
+        Err(diags) if home.join(DB_FILE).is_file() => (pipeline::Pipeline::retain_only(path), Some(invalid(diags))),
+        Err(diags) => return Err(invalid(diags)),
+    };
     // Config problems (e.g. the test key outside sandbox mode) are found before anything is touched.
     session::check_protection(config)?;
-    crate::admin::ensure_not_locked_down(home)?;
     if let Some(n) = config.testing.pause_at.filter(|_| config.spapi.sandbox) {
         crate::testing::arm(n);
     }
     ensure_home(home)?;
     let _lock = lock::try_acquire(home)?;
     let _log = telemetry::init(&config.log, Some(&home.join("logs")))?;
+    session::sweep_stale_secrets(home);
     let store = Store::open(home)?;
     let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
-    let api = session::client(home, config, Arc::clone(&clock))?;
+    // No client while locked down or without a valid pipeline; a client that cannot be built
+    // stops the Amazon stages, not retention.
+    let (api, api_error) = if invalid_pipeline.is_some() || crate::lockdown::is_locked_down(home) {
+        (None, None)
+    } else {
+        match session::client(home, config, Arc::clone(&clock)) {
+            Ok(api) => (api, None),
+            Err(err) => (None, Some(err)),
+        }
+    };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), vault: &mut vault };
-    let report = rt.block_on(runner::run(&plan, &mut env))?;
-    print!("{}", report.summary());
-    Ok(report.outcome())
+    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), api_error, vault: &mut vault };
+    let finished = rt.block_on(runner::run_to_end(&plan, &mut env))?;
+    print!("{}", finished.report.summary());
+    if let Some(err) = invalid_pipeline {
+        return Err(err.context("the pipeline file is invalid; only the retention rules were applied"));
+    }
+    match finished.error {
+        Some(err) => Err(err),
+        None => Ok(finished.report.outcome()),
+    }
 }
 
 /// `dakiya gst export`.

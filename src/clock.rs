@@ -24,6 +24,35 @@ impl Clock for SystemClock {
     }
 }
 
+/// Wall-clock time shifted by a fixed offset: the real binary started "31 days later" in tests
+/// (`[testing] now`, honoured only in sandbox mode). Moves with wall time.
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    offset: Duration,
+}
+
+impl OffsetClock {
+    /// A clock that reads `start` now and moves on with wall time.
+    pub fn starting_at(start: DateTime<Utc>) -> Self {
+        Self { offset: start - SystemClock.now() }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        SystemClock.now() + self.offset
+    }
+}
+
+/// The clock of a command: wall time, or, in sandbox mode with `[testing] now`, wall time
+/// shifted to start there.
+pub fn for_process(testing_now: Option<DateTime<Utc>>, sandbox: bool) -> std::sync::Arc<dyn Clock> {
+    match testing_now.filter(|_| sandbox) {
+        Some(start) => std::sync::Arc::new(OffsetClock::starting_at(start)),
+        None => std::sync::Arc::new(SystemClock),
+    }
+}
+
 /// A clock that stands still until advanced; for tests, the sandbox and the demo.
 #[derive(Debug)]
 pub struct FixedClock {

@@ -66,6 +66,9 @@ impl Default for BackupConfig {
 pub struct TestingConfig {
     /// Stop at the N-th checkpoint so a test can kill the process there.
     pub pause_at: Option<u64>,
+    /// Start the process's clock at this instant (it then moves with wall time), so a test can
+    /// run the real binary 31 days after a delivery. Honoured only with `spapi.sandbox = true`.
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The seller's business facts.
@@ -333,6 +336,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
             None => err,
         });
     }
+    check_sandbox(&config)?;
     if config.seller.state_code.len() != 2 || !config.seller.state_code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(anyhow::Error::new(Invalid(format!(
             "config: seller.state_code = {:?} must be a two-digit GST state code such as \"24\" (Gujarat)",
@@ -340,6 +344,37 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         ))));
     }
     Ok(Loaded { config, file })
+}
+
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `[::1]`).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else { return false };
+    match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// Sandbox mode (plain http, the public test key, scaled rate limits, test hooks) only against
+/// this machine, and the public test key only in sandbox mode: real customer data can never be
+/// sealed under a key everybody knows.
+pub fn check_sandbox(config: &AppConfig) -> anyhow::Result<()> {
+    let s = &config.spapi;
+    if s.sandbox && !(is_loopback_url(&s.endpoint) && is_loopback_url(&s.lwa_endpoint)) {
+        return Err(anyhow::Error::new(Invalid(format!(
+            "config: spapi.sandbox = true is accepted only when spapi.endpoint and spapi.lwa_endpoint are both on this machine \
+             (loopback), not {} and {}\n  help: remove `sandbox = true` (and the test key) to talk to Amazon",
+            s.endpoint, s.lwa_endpoint
+        ))));
+    }
+    if config.keys.protection == Protection::InsecureTestKey && !s.sandbox {
+        return Err(anyhow::Error::new(Invalid(
+            "config: keys.protection = \"insecure-test-key\" is accepted only with spapi.sandbox = true against a loopback sandbox (tests and the demo)".into(),
+        )));
+    }
+    Ok(())
 }
 
 /// Render a figment error as `file:line:col: error: config key `a.b`: …` when it came from a
@@ -401,6 +436,23 @@ pub fn passphrase_from_env() -> Option<SecretString> {
 #[allow(clippy::disallowed_methods)]
 pub fn recovery_passphrase_from_env() -> Option<SecretString> {
     std::env::var("DAKIYA_RECOVERY_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
+}
+
+/// Names of environment variables a child process (the print command) must not inherit: every
+/// `DAKIYA_*` variable (passphrases, SP-API secrets in CI) and anything else that looks like a
+/// secret (`*SECRET*`, `*TOKEN*`, `*PASSWORD*`, `*PASSPHRASE*`, `*CREDENTIAL*`, `*API_KEY*`,
+/// `*PRIVATE_KEY*`, `AWS_*`).
+#[allow(clippy::disallowed_methods)]
+pub fn secret_env_names() -> Vec<std::ffi::OsString> {
+    std::env::vars_os().map(|(k, _)| k).filter(|k| is_secret_env_name(&k.to_string_lossy())).collect()
+}
+
+/// Whether an environment variable name is one [`secret_env_names`] strips.
+pub fn is_secret_env_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper.starts_with("DAKIYA_")
+        || upper.starts_with("AWS_")
+        || ["SECRET", "TOKEN", "PASSWORD", "PASSPHRASE", "CREDENTIAL", "API_KEY", "APIKEY", "PRIVATE_KEY"].iter().any(|w| upper.contains(w))
 }
 
 /// `DOMAIN\user` of the current Windows user (for the Task Scheduler principal), if known.

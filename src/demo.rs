@@ -64,7 +64,7 @@ pub async fn run_once(home: &Path, pipeline_path: &Path, config: &AppConfig, clo
     let store = Store::open(home)?;
     let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
     let api = session::client(home, config, Arc::clone(&clock))?;
-    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), vault: &mut vault };
+    let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), api_error: None, vault: &mut vault };
     runner::run(&plan, &mut env).await
 }
 
@@ -168,6 +168,8 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     println!("  Orders whose PII is gone for good: {purged}");
     let hits = canary_hits(home, b"CANARY")?;
     println!("  Byte search of the data folder for the sandbox's canary PII: {} file(s) with a hit", hits.len());
+    let sql_hits = Store::open_read_only(&home.join(crate::store::DB_FILE))?.columns_containing("CANARY")?;
+    println!("  SQL search of every text column of every table for it: {} column(s) with a hit", sql_hits.len());
 
     step("Month end: the GST export for the CA (no customer data leaves)");
     let store = Store::open(home)?;
@@ -181,8 +183,8 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
 
     step("Next");
     println!("  Run it for real: see README, \"Run it for real on Windows\".");
-    if !hits.is_empty() {
-        anyhow::bail!("canary PII found in plaintext: {hits:?}");
+    if !hits.is_empty() || !sql_hits.is_empty() {
+        anyhow::bail!("canary PII found in plaintext: {hits:?} {sql_hits:?}");
     }
     Ok(Outcome::Done)
 }

@@ -121,10 +121,22 @@ pub fn ingest(conn: &Connection, cx: &mut IngestCtx<'_>, order: &Order) -> anyho
         }
         // Fields Amazon no longer sends (the phone after delivery) keep their value but follow
         // the new deadline.
+        // A stored value that cannot be decrypted any more is deleted (and logged), never a
+        // reason to lose the rest of the page.
+        let mut unreadable = Vec::new();
         for old in store_vault::for_order(conn, &order.order_id)? {
             if old.deadline != deadline && !values.iter().any(|v| v.field == old.field) {
-                values.push(cx.vault.reseal(&old, deadline, now)?);
+                match cx.vault.reseal(&old, deadline, now) {
+                    Ok(sealed) => values.push(sealed),
+                    Err(err) if err.is_unreadable() => unreadable.push((old.order_id.clone(), old.field.clone())),
+                    Err(err) => return Err(err.into()),
+                }
             }
+        }
+        if !unreadable.is_empty() {
+            crate::store::retention::delete_rows(conn, &unreadable)?;
+            crate::store::retention::log(conn, now, None, "pii_unreadable", unreadable.len() as u64, "")?;
+            tracing::error!(order_id = %order.order_id, values = unreadable.len(), "Stored customer data of this order could not be decrypted and was deleted; see `dakiya audit`.");
         }
         sealed = values.iter().filter(|v| PiiField::from_name(&v.field).is_some()).count();
         store_vault::put(conn, &values, now)?;

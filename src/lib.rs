@@ -19,6 +19,7 @@
 //! - [`task`]: the Windows Task Scheduler task (XML and `schtasks`).
 //! - [`telemetry`]: tracing setup (stderr + daily JSON files), never logs PII.
 //! - [`lock`]: the single-instance run lock.
+//! - [`lockdown`]: the incident marker checked at every stage boundary.
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
 //! - [`stage`]: the closed `StageKind` registry and one module per stage.
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
@@ -42,6 +43,7 @@ pub mod docs;
 pub mod gst;
 pub mod ingest;
 pub mod lock;
+pub mod lockdown;
 pub mod outcome;
 pub mod pipeline;
 pub mod retention;

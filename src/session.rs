@@ -17,14 +17,22 @@ use crate::vault::{credentials, Vault};
 
 /// Check the protection setting without unlocking anything (a config problem: exit 2).
 pub fn check_protection(config: &AppConfig) -> anyhow::Result<()> {
+    crate::config::check_sandbox(config)?;
     match config.keys.protection {
-        Protection::InsecureTestKey if !config.spapi.sandbox => Err(anyhow::Error::new(Invalid(
-            "config: keys.protection = \"insecure-test-key\" is accepted only with spapi.sandbox = true (tests and the demo)".into(),
-        ))),
         Protection::Dpapi if !cfg!(windows) => Err(anyhow::Error::new(Invalid(
             "config: keys.protection = \"dpapi\" works only on Windows; use \"passphrase\" here".into(),
         ))),
         _ => Ok(()),
+    }
+}
+
+/// Delete leftovers of killed keystore and credential writes (old copies of keys and secrets)
+/// at the start of a run; `dakiya audit` reports any that could not be deleted.
+pub fn sweep_stale_secrets(home: &Path) {
+    match crate::vault::keystore::sweep_stale(home) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(files = n, "Deleted temporary keystore or credential files left by an interrupted write."),
+        Err(err) => tracing::error!(error = %err, "Cannot delete temporary keystore or credential files; `dakiya audit` lists them."),
     }
 }
 
@@ -33,11 +41,7 @@ pub fn protector(config: &AppConfig) -> anyhow::Result<Box<dyn Protector>> {
     match config.keys.protection {
         Protection::Dpapi => Ok(Box::new(DpapiProtector)),
         Protection::InsecureTestKey => {
-            if !config.spapi.sandbox {
-                return Err(anyhow::Error::new(Invalid(
-                    "config: keys.protection = \"insecure-test-key\" is accepted only with spapi.sandbox = true (tests and the demo)".into(),
-                )));
-            }
+            crate::config::check_sandbox(config)?;
             Ok(Box::new(TestKeyProtector))
         }
         Protection::Passphrase => {
@@ -51,6 +55,7 @@ pub fn protector(config: &AppConfig) -> anyhow::Result<Box<dyn Protector>> {
                     secrecy::SecretString::from(rpassword::prompt_password("dakiya keystore passphrase: ").context("cannot read the passphrase")?)
                 }
             };
+            crate::vault::protect::check_passphrase(&passphrase, "keystore passphrase (DAKIYA_PASSPHRASE or the prompt)").map_err(anyhow::Error::new)?;
             Ok(Box::new(PassphraseProtector::new(passphrase)))
         }
     }
@@ -85,6 +90,12 @@ pub fn credentials(home: &Path, config: &AppConfig) -> anyhow::Result<Option<Cre
     }
     if !home.join(credentials::CREDENTIALS_FILE).exists() {
         return Ok(None);
+    }
+    if config.spapi.sandbox {
+        return Err(anyhow::Error::new(Invalid(format!(
+            "{} holds stored SP-API credentials, which are refused in sandbox mode (spapi.sandbox = true): the sandbox takes its test credentials from the environment",
+            home.join(credentials::CREDENTIALS_FILE).display()
+        ))));
     }
     Ok(credentials::load(home, protector(config)?.as_ref())?.map(|l| l.credentials))
 }

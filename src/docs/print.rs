@@ -1,5 +1,6 @@
 //! Printing a label: decrypt into a private temporary file under `<home>/tmp/`, run the
-//! configured command with `{file}` replaced, delete the file whatever happened.
+//! configured command with `{file}` replaced and every secret-looking variable removed from its
+//! environment, delete the file whatever happened.
 
 use std::path::{Path, PathBuf};
 
@@ -56,7 +57,13 @@ pub fn print(home: &Path, template: &str, pdf: &[u8]) -> anyhow::Result<()> {
     let result = (|| -> anyhow::Result<()> {
         std::fs::write(&path, pdf)?;
         let argv = command_line(template, &path)?;
-        let status = std::process::Command::new(&argv[0])
+        crate::testing::checkpoint("print-file-written");
+        let mut cmd = std::process::Command::new(&argv[0]);
+        // The printer and whatever it starts see no passphrase, token or secret.
+        for name in crate::config::secret_env_names() {
+            cmd.env_remove(name);
+        }
+        let status = cmd
             .args(&argv[1..])
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
@@ -85,6 +92,16 @@ mod tests {
     fn templates_split_and_substitute() {
         let argv = command_line(r#""C:\Program Files\SumatraPDF\SumatraPDF.exe" -print-to-default -silent {file}"#, Path::new("/t/l.pdf")).expect("splits");
         assert_eq!(argv, vec![r"C:\Program Files\SumatraPDF\SumatraPDF.exe", "-print-to-default", "-silent", "/t/l.pdf"]);
+    }
+
+    #[test]
+    fn secret_looking_variables_are_stripped() {
+        for name in ["DAKIYA_PASSPHRASE", "DAKIYA_SPAPI__REFRESH_TOKEN", "GITHUB_TOKEN", "MY_PASSWORD", "AWS_PROFILE", "db_secret", "OPENAI_API_KEY"] {
+            assert!(crate::config::is_secret_env_name(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "SystemRoot", "USERPROFILE", "LANG", "TEMP"] {
+            assert!(!crate::config::is_secret_env_name(name), "{name}");
+        }
     }
 
     #[cfg(unix)]

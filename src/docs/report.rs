@@ -13,10 +13,19 @@ pub struct ProcessingReport {
     pub successful: u64,
     /// Messages with an error.
     pub with_error: u64,
-    /// Failed messages: `(MessageID, AmazonOrderID if given, description)`.
+    /// Failed messages: `(MessageID, AmazonOrderID if given, Amazon's error code)`. Amazon's
+    /// description text is never kept: it can echo order data (an address), and it would end up
+    /// in plain tables and logs.
     pub errors: Vec<(u64, Option<String>, String)>,
     /// The documents report id, if any documents were produced.
     pub document_report_reference: Option<String>,
+}
+
+/// An error code as dakiya keeps it: letters, digits, `_`, `-` and `.`, at most 40 characters;
+/// anything else becomes `unknown`.
+pub fn error_code(text: &str) -> String {
+    let ok = !text.is_empty() && text.len() <= 40 && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok { text.to_owned() } else { "unknown".to_owned() }
 }
 
 /// Parse a processing report.
@@ -65,9 +74,9 @@ pub fn parse(xml: &[u8]) -> anyhow::Result<ProcessingReport> {
                             c.3 = text == "Error";
                         }
                     }
-                    ("ResultDescription", true) => {
+                    ("ResultMessageCode", true) => {
                         if let Some(c) = current.as_mut() {
-                            c.2 = text.chars().take(200).collect();
+                            c.2 = error_code(&text);
                         }
                     }
                     ("AmazonOrderID", true) => {
@@ -105,7 +114,8 @@ mod tests {
         );
         let r = parse(xml.as_bytes()).expect("parses");
         assert_eq!((r.processed, r.successful, r.with_error), (2, 1, 1));
-        assert_eq!(r.errors, vec![(2, Some("402-2".into()), "not scheduled".into())]);
+        assert_eq!(r.errors, vec![(2, Some("402-2".into()), "25001".into())], "the code, never Amazon's text");
+        assert_eq!(error_code("Ship to 12 MG Road, Surat"), "unknown");
         assert_eq!(r.document_report_reference.as_deref(), Some("7001"));
     }
 

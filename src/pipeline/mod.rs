@@ -39,6 +39,18 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
+    /// The plan a run falls back to when its pipeline file does not validate: only `retain`, with
+    /// its defaults. Deletion of customer data never waits for a fixed pipeline file.
+    pub fn retain_only(path: &Path) -> Pipeline {
+        let base_dir = path.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        Pipeline {
+            path: path.to_path_buf(),
+            name: "retain-only".into(),
+            stages: vec![StageConfig::Retain(crate::stage::retain::RetainConfig::default())],
+            base_dir,
+        }
+    }
+
     /// Whether the recipient is stored: `[enrich] collect_pii`, default true.
     pub fn collect_pii(&self) -> bool {
         self.stages

@@ -8,7 +8,6 @@
 //! `ScheduledPackageAlreadyExists`, which the schedule stage adopts).
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -148,20 +147,16 @@ impl std::fmt::Debug for SpApi {
     }
 }
 
-/// Check the endpoint rule: https, or http to loopback in sandbox mode.
+/// Check the endpoint rule: https (outside sandbox mode), or a loopback address in sandbox mode
+/// (plain http allowed there; nothing else, so the sandbox's test key and hooks never reach a
+/// real host).
 pub fn check_url(url: &str, sandbox: bool) -> Result<(), Error> {
     let insecure = || Error::Insecure { url: url.to_owned() };
     let parsed = reqwest::Url::parse(url).map_err(|_| insecure())?;
     match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if sandbox => {
-            let loopback = match parsed.host() {
-                Some(url::Host::Domain(d)) => d == "localhost",
-                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-                None => false,
-            };
-            if loopback { Ok(()) } else { Err(insecure()) }
+        "https" if !sandbox => Ok(()),
+        "http" | "https" if sandbox => {
+            if crate::config::is_loopback_url(url) { Ok(()) } else { Err(insecure()) }
         }
         _ => Err(insecure()),
     }
@@ -524,5 +519,6 @@ mod tests {
         assert!(check_url("http://[::1]:8080/x", true).is_ok());
         assert!(check_url("http://10.0.0.5:8080", true).is_err());
         assert!(check_url("ftp://127.0.0.1", true).is_err());
+        assert!(check_url("https://sellingpartnerapi-eu.amazon.com", true).is_err(), "sandbox mode never reaches a real host");
     }
 }

@@ -9,7 +9,7 @@ use super::model::ApiError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The endpoint is not `https://` (plain `http://` only to loopback in sandbox mode).
-    #[error("refusing insecure endpoint {url}: only https:// is allowed (plain http:// only to a loopback address with spapi.sandbox = true)")]
+    #[error("refusing insecure endpoint {url}: only https:// is allowed, and with spapi.sandbox = true only a loopback address")]
     Insecure {
         /// The URL.
         url: String,

@@ -155,10 +155,10 @@ async fn fetch_feed_documents(
     let now = ctx.clock.now();
     // Per-message errors hold just those orders.
     let mut failed = Vec::new();
-    for (message_id, order_id, description) in &processing.errors {
+    for (message_id, order_id, code) in &processing.errors {
         let order = order_id.clone().or_else(|| orders.get((*message_id as usize).wrapping_sub(1)).cloned());
         if let Some(order) = order.filter(|o| orders.contains(o)) {
-            failed.push((order, format!("documents feed error: {description}")));
+            failed.push((order, format!("documents feed error {code}")));
         }
     }
     let mut stored = Vec::new();
@@ -228,7 +228,9 @@ fn print_labels(template: &str, ctx: &mut RunCtx<'_>, report: &mut StageReport) 
     Ok(())
 }
 
-/// Print every stored, unprinted label (or those of `only`), marking each printed; a failed print
+/// Print every stored, unprinted label (or those of `only`). A printed label is deleted from the
+/// vault right after (policy 8.1: "deleted immediately after printing"); a combined PDF holding
+/// several orders is printed once and deleted with all its orders marked printed. A failed print
 /// keeps the encrypted label for a retry. Returns `(printed, failed)` orders.
 pub fn print_stored(
     store: &crate::store::Store,
@@ -239,23 +241,19 @@ pub fn print_stored(
     now: DateTime<Utc>,
 ) -> anyhow::Result<(u64, u64)> {
     let owners: Vec<(String, Option<String>)> = {
-        let mut stmt = store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state IN ('stored', 'printed') ORDER BY order_id")?;
+        let mut stmt = store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
         rows.collect::<Result<Vec<_>, _>>()?
-    };
-    let printed_already: std::collections::HashSet<String> = {
-        let mut stmt = store.conn().prepare("SELECT order_id FROM packages WHERE docs_state = 'printed'")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<_, _>>()?
     };
     let mut done_feeds = std::collections::HashSet::new();
     let (mut printed, mut failed) = (0, 0);
     for (order_id, feed) in owners {
-        let wanted = match only {
-            Some(list) => list.contains(&order_id),
-            None => !printed_already.contains(&order_id),
-        };
-        if !wanted {
+        if only.is_some_and(|list| !list.contains(&order_id)) {
+            continue;
+        }
+        if feed.as_ref().is_some_and(|f| done_feeds.contains(f)) {
+            // Its label was on the combined PDF printed a moment ago (already marked).
+            printed += 1;
             continue;
         }
         let mut sealed = store_vault::for_order(store.conn(), &order_id)?;
@@ -263,43 +261,57 @@ pub fn print_stored(
         let mut owner_is_feed = false;
         if sealed.is_empty() {
             if let Some(feed) = &feed {
-                if done_feeds.contains(feed) {
-                    mark_printed(store, &order_id, now)?;
-                    continue;
-                }
                 sealed = store_vault::for_order(store.conn(), feed)?;
+                sealed.retain(|s| s.field.starts_with(DOC_PREFIX));
                 owner_is_feed = true;
             }
         }
-        let mut ok = !sealed.is_empty();
+        if sealed.is_empty() {
+            // Nothing left to print (its label was unreadable and deleted): ask Amazon again.
+            tracing::warn!(order_id = %order_id, "No stored label to print; the next documents feed asks for it again.");
+            store.tx(|conn| Ok(crate::store::labels::request_again(conn, &order_id)?))?;
+            failed += 1;
+            continue;
+        }
+        let mut ok = true;
         for doc in &sealed {
-            let pdf = vault.open_bytes(doc)?;
+            let pdf = match vault.open_bytes(doc) {
+                Ok(pdf) => pdf,
+                Err(err) if err.is_unreadable() => {
+                    tracing::error!(order_id = %order_id, "A stored label cannot be decrypted; it is deleted and asked for again.");
+                    store.tx(|conn| {
+                        crate::store::retention::delete_rows(conn, &[(doc.order_id.clone(), doc.field.clone())])?;
+                        crate::store::retention::log(conn, now, None, "pii_unreadable", 1, "")?;
+                        Ok(())
+                    })?;
+                    ok = false;
+                    break;
+                }
+                Err(err) => return Err(err.into()),
+            };
+            crate::testing::checkpoint("print");
             if let Err(err) = docs::print::print(home, template, &pdf) {
                 tracing::warn!(order_id = %order_id, error = %format!("{err:#}"), "Printing failed; the label stays encrypted for a retry.");
                 ok = false;
                 break;
             }
         }
-        if ok {
-            mark_printed(store, &order_id, now)?;
-            printed += 1;
-            if owner_is_feed {
-                if let Some(feed) = feed {
-                    done_feeds.insert(feed);
-                }
-            }
-        } else {
+        if !ok {
             failed += 1;
+            continue;
         }
+        match (owner_is_feed, feed) {
+            (true, Some(feed)) => {
+                store.tx(|conn| Ok(crate::store::labels::feed_printed(conn, &feed, now)?))?;
+                done_feeds.insert(feed);
+            }
+            _ => {
+                store.tx(|conn| Ok(crate::store::labels::printed(conn, &order_id, now)?))?;
+            }
+        }
+        printed += 1;
     }
     Ok((printed, failed))
-}
-
-fn mark_printed(store: &crate::store::Store, order_id: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    store.tx(|conn| {
-        conn.execute("UPDATE packages SET docs_state = 'printed', label_printed_at = ? WHERE order_id = ?", params![now, order_id])?;
-        Ok(())
-    })
 }
 
 /// A pickup slot that passed without a handover: book a new slot.

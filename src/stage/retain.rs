@@ -32,7 +32,10 @@ pub async fn run(config: &RetainConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<
     let mut report = StageReport::default();
     report.add("pii_rows_purged", out.pii_rows);
     report.add("pii_orders_purged", out.pii_orders);
+    report.add("pii_unreadable_deleted", out.unreadable);
+    report.add("pii_resealed", out.resealed);
     report.add("epochs_shredded", out.epochs_destroyed.len() as u64);
+    report.add("stale_key_files_deleted", out.stale_secret_files);
     report.add("pii_kept_in_transit", out.extended_in_transit);
     report.add("log_files_deleted", out.log_files);
     report.add("runs_deleted", out.runs + out.api_calls);

@@ -249,7 +249,8 @@ async fn reconcile_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut Stage
 fn refused(err: &ApiError) -> String {
     match err {
         ApiError::Api { status, errors, .. } => {
-            let first = errors.first().map(|e| format!("{}: {}", e.code, e.message)).unwrap_or_default();
+            // Codes only: Amazon's message text can echo order data and is never stored.
+            let first = errors.first().map(|e| crate::docs::report::error_code(&e.code)).unwrap_or_else(|| "no error code".into());
             format!("Amazon refused ({status}) {first}")
         }
         other => format!("Amazon refused: {}", other.class()),

@@ -7,7 +7,9 @@
 //!   reported and never modified.
 //! - Writes that belong together go through [`Store::tx`], which commits all or nothing.
 
+pub mod labels;
 pub mod orders;
+pub mod retention;
 pub mod runs;
 pub mod vault;
 
@@ -185,6 +187,27 @@ impl Store {
     pub fn checkpoint(&self) -> Result<(), StoreError> {
         self.conn.execute_batch("CHECKPOINT")?;
         Ok(())
+    }
+
+    /// Every text or binary column of every table that contains `needle`, with the number of
+    /// rows: `(table, column, rows)`. The canary tests search like an attacker through SQL as
+    /// well as through the file bytes, because DuckDB compresses columns on disk (a byte search
+    /// of the file can miss plaintext).
+    pub fn columns_containing(&self, needle: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_schema = 'main' AND (data_type LIKE 'VARCHAR%' OR data_type = 'BLOB') ORDER BY table_name, column_name",
+        )?;
+        let columns = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        let mut hits = Vec::new();
+        for (table, column) in columns {
+            let sql = format!("SELECT count(*) FROM \"{}\" WHERE contains(CAST(\"{}\" AS VARCHAR), ?)", table.replace('"', "\"\""), column.replace('"', "\"\""));
+            let n: i64 = self.conn.query_row(&sql, [needle], |row| row.get(0))?;
+            if n > 0 {
+                hits.push((table, column, n));
+            }
+        }
+        Ok(hits)
     }
 
     /// Every `(table, column)` of the plain schema, for the PII allow-list test and audit.

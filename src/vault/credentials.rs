@@ -75,15 +75,26 @@ pub fn load(home: &Path, protector: &dyn Protector) -> anyhow::Result<Option<Loa
     }))
 }
 
-/// Delete the stored secrets (overwriting the file first). Returns whether there were any.
+/// Delete the stored secrets: the file is overwritten with zeros **in place** (same inode, no
+/// truncation), synced, then deleted and the directory synced. Returns whether there were any.
+///
+/// On SSDs (wear levelling) and on NTFS with shadow copies the old blocks may survive anyway; the
+/// content was encrypted, and the real protection is revoking the app in Seller Central, which
+/// `dakiya lockdown` tells the seller to do first.
 pub fn clear(home: &Path) -> anyhow::Result<bool> {
+    use std::io::Write as _;
     let path = home.join(CREDENTIALS_FILE);
     if !path.exists() {
         return Ok(false);
     }
-    let len = std::fs::metadata(&path)?.len() as usize;
-    // Best effort against recovery from the same blocks; the content was encrypted anyway.
-    write_atomic(&path, &vec![0u8; len])?;
+    {
+        let len = std::fs::metadata(&path)?.len() as usize;
+        let mut file = std::fs::OpenOptions::new().write(true).truncate(false).open(&path)?;
+        file.write_all(&vec![0u8; len])?;
+        file.sync_all()?;
+    }
     std::fs::remove_file(&path)?;
+    #[cfg(unix)]
+    std::fs::File::open(home)?.sync_all()?;
     Ok(true)
 }

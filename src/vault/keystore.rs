@@ -5,8 +5,8 @@
 //! ciphertext left in the database file, its WAL or any backup can never be opened again
 //! (crypto-shredding). The file is an [`Envelope`](super::protect::Envelope): the whole key set is
 //! encrypted by the configured protector (DPAPI, passphrase or the sandbox test key) and written
-//! atomically (temporary file, fsync, rename), and a new key is saved before anything is sealed
-//! with it.
+//! atomically and durably ([`write_atomic`]: temporary file, fsync, rename, directory fsync or
+//! write-through), and a new key is saved before anything is sealed with it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -120,6 +120,8 @@ pub struct KeyStatus {
     pub oldest_epoch: Option<NaiveDate>,
     /// Destroyed epochs so far.
     pub destroyed_epochs: usize,
+    /// When the backup key was made (`keys rotate` does not rotate it).
+    pub backup_key_created_at: Option<DateTime<Utc>>,
 }
 
 /// The open keystore.
@@ -171,8 +173,9 @@ impl Keystore {
         let envelope: Envelope = serde_json::from_str(&text)
             .map_err(|err| KeystoreError::Corrupt { path: path.clone(), detail: err.to_string() })?;
         let plain = protector.unprotect(&envelope).map_err(|source| KeystoreError::Protect { path: path.clone(), source })?;
+        // A fixed message: serde's would quote the decrypted key set.
         let keys: KeySet = serde_json::from_slice(&plain)
-            .map_err(|err| KeystoreError::Corrupt { path: path.clone(), detail: err.to_string() })?;
+            .map_err(|_| KeystoreError::Corrupt { path: path.clone(), detail: "the decrypted key set is not valid".into() })?;
         Ok(Keystore { path, protector, keys })
     }
 
@@ -282,6 +285,7 @@ impl Keystore {
             live_epochs: self.keys.epochs.len(),
             oldest_epoch: self.keys.epochs.keys().next().copied(),
             destroyed_epochs: self.keys.destroyed.len(),
+            backup_key_created_at: self.keys.backup.as_ref().map(|k| k.created_at),
         }
     }
 
@@ -309,15 +313,58 @@ impl Keystore {
     }
 }
 
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
+/// Prefix of the temporary folders [`write_atomic`] makes beside the file (atomicwrites' own).
+pub const STALE_PREFIX: &str = ".atomicwrite";
+
+/// Write `bytes` to `path` atomically and durably: a temporary file in a fresh folder beside it
+/// (owner-only on Unix), fsync, rename over the old file, then fsync the directory (Unix) or
+/// `MoveFileExW(MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)` (Windows), all by the
+/// `atomicwrites` crate. So a key is on disk before anything sealed with it is committed, and a
+/// destroyed key stays destroyed after a power cut. A killed write leaves a `.atomicwrite*`
+/// folder, which [`sweep_stale`] deletes at the start of the next run.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|err| err.error)?;
-    Ok(())
+    let file = atomicwrites::AtomicFile::new(path, atomicwrites::AllowOverwrite);
+    file.write(|f| {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        f.write_all(bytes)?;
+        crate::testing::checkpoint("keystore-write");
+        Ok(())
+    })
+    .map_err(|err| match err {
+        atomicwrites::Error::Internal(e) | atomicwrites::Error::User(e) => e,
+    })
+}
+
+/// Leftover temporary folders of killed [`write_atomic`] calls in `dir` (they may hold an old
+/// copy of the keystore or the credentials).
+pub fn stale_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(STALE_PREFIX))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Delete the leftovers of killed [`write_atomic`] calls in `dir`; returns how many were found.
+/// The caller holds the run lock, so no write is in progress.
+pub fn sweep_stale(dir: &Path) -> std::io::Result<usize> {
+    let stale = stale_files(dir);
+    for path in &stale {
+        if path.is_dir() {
+            std::fs::remove_dir_all(path)?;
+        } else {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(stale.len())
 }
 
 #[cfg(test)]

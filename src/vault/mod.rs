@@ -188,6 +188,17 @@ pub enum VaultError {
     },
 }
 
+impl VaultError {
+    /// Whether the value can never be read again (altered, not text, or its key unknown or
+    /// destroyed): deleting it loses nothing, and it must never stop a purge or a fetch.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            VaultError::Tampered { .. } | VaultError::NotText { .. } | VaultError::Keystore(KeystoreError::Unknown(_) | KeystoreError::Destroyed(_))
+        )
+    }
+}
+
 /// The epoch of a deadline: its UTC day. Everything in an epoch is purged at the day's start.
 pub fn epoch_of(deadline: DateTime<Utc>) -> NaiveDate {
     deadline.date_naive()

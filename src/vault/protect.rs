@@ -61,7 +61,7 @@ pub enum ProtectError {
 }
 
 /// Argon2id parameters, stored with the salt so they can be raised later.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KdfParams {
     /// Memory in KiB.
     pub m_kib: u32,
@@ -133,23 +133,50 @@ fn open_envelope(key: &DataKey, envelope: &Envelope) -> Result<Zeroizing<Vec<u8>
     cipher::open(key, &aad(purpose), &nonce, &data)
 }
 
+/// The shortest passphrase dakiya accepts, from a prompt or the environment.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// Refuse a passphrase shorter than [`MIN_PASSPHRASE_CHARS`] (from a prompt or the environment).
+pub fn check_passphrase(passphrase: &SecretString, what: &str) -> Result<(), crate::outcome::Invalid> {
+    if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(crate::outcome::Invalid(format!("the {what} must have at least {MIN_PASSPHRASE_CHARS} characters")));
+    }
+    Ok(())
+}
+
 /// AES-256-GCM under an Argon2id key derived from a passphrase.
+///
+/// The derivation is deliberately slow (64 MiB, 3 passes), so it runs once per process: the
+/// derived key and its salt are kept in memory (wiped on drop) and later saves reuse them with a
+/// fresh nonce each. Parameters read from a file are bounded, so a tampered file cannot make
+/// dakiya allocate gigabytes.
 pub struct PassphraseProtector {
     passphrase: SecretString,
+    cache: std::sync::Mutex<Option<(KdfParams, DataKey)>>,
 }
 
 impl PassphraseProtector {
-    /// OWASP's recommended minimum for Argon2id: 19 MiB, 2 iterations, 1 lane.
-    pub const M_KIB: u32 = 19 * 1024;
-    /// Iterations.
-    pub const T: u32 = 2;
+    /// Memory in KiB for new envelopes: 64 MiB (above OWASP's 19 MiB floor; the recovery kit is
+    /// printed, so it must resist offline guessing).
+    pub const M_KIB: u32 = 64 * 1024;
+    /// Passes for new envelopes.
+    pub const T: u32 = 3;
+    /// The most memory a stored envelope may ask for (1 GiB).
+    pub const MAX_M_KIB: u32 = 1024 * 1024;
+    /// The most passes a stored envelope may ask for.
+    pub const MAX_T: u32 = 16;
+    /// The most lanes a stored envelope may ask for.
+    pub const MAX_P: u32 = 8;
 
     /// A protector for `passphrase`.
     pub fn new(passphrase: SecretString) -> Self {
-        Self { passphrase }
+        Self { passphrase, cache: std::sync::Mutex::new(None) }
     }
 
     fn derive(&self, params: &KdfParams, purpose: &str) -> Result<DataKey, ProtectError> {
+        if params.m_kib > Self::MAX_M_KIB || params.t > Self::MAX_T || params.p > Self::MAX_P || params.p == 0 {
+            return Err(ProtectError::Format { purpose: purpose.into(), detail: "KDF parameters out of bounds".into() });
+        }
         let salt = decode(purpose, "salt", &params.salt)?;
         let argon_params = Params::new(params.m_kib, params.t, params.p, Some(KEY_LEN))
             .map_err(|err| ProtectError::Format { purpose: purpose.into(), detail: err.to_string() })?;
@@ -160,6 +187,14 @@ impl PassphraseProtector {
             .map_err(|err| ProtectError::Format { purpose: purpose.into(), detail: err.to_string() })?;
         Ok(DataKey::from_bytes(*out))
     }
+
+    fn cached(&self) -> Option<(KdfParams, DataKey)> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn remember(&self, params: &KdfParams, key: &DataKey) {
+        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((params.clone(), key.clone()));
+    }
 }
 
 impl Protector for PassphraseProtector {
@@ -168,10 +203,17 @@ impl Protector for PassphraseProtector {
     }
 
     fn protect(&self, purpose: &str, plaintext: &[u8]) -> Result<Envelope, ProtectError> {
-        let mut salt = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut salt);
-        let params = KdfParams { m_kib: Self::M_KIB, t: Self::T, p: 1, salt: B64.encode(salt) };
-        let key = self.derive(&params, purpose)?;
+        let (params, key) = match self.cached().filter(|(p, _)| p.m_kib >= Self::M_KIB && p.t >= Self::T) {
+            Some(hit) => hit,
+            None => {
+                let mut salt = [0u8; 16];
+                rand::rngs::OsRng.fill_bytes(&mut salt);
+                let params = KdfParams { m_kib: Self::M_KIB, t: Self::T, p: 1, salt: B64.encode(salt) };
+                let key = self.derive(&params, purpose)?;
+                self.remember(&params, &key);
+                (params, key)
+            }
+        };
         seal_envelope(&key, Protection::Passphrase, purpose, Some(params), plaintext)
     }
 
@@ -181,8 +223,13 @@ impl Protector for PassphraseProtector {
             purpose: envelope.purpose.clone(),
             detail: "missing KDF parameters".into(),
         })?;
-        let key = self.derive(params, &envelope.purpose)?;
-        open_envelope(&key, envelope).map_err(|_| ProtectError::WrongPassphrase { purpose: envelope.purpose.clone() })
+        let key = match self.cached().filter(|(p, _)| p == params) {
+            Some((_, key)) => key,
+            None => self.derive(params, &envelope.purpose)?,
+        };
+        let plain = open_envelope(&key, envelope).map_err(|_| ProtectError::WrongPassphrase { purpose: envelope.purpose.clone() })?;
+        self.remember(params, &key);
+        Ok(plain)
     }
 }
 
@@ -277,8 +324,22 @@ mod tests {
         let good = PassphraseProtector::new(SecretString::from("correct horse battery staple"));
         let env = good.protect("keystore", b"top secret").expect("protect");
         assert_eq!(good.unprotect(&env).expect("open").as_slice(), b"top secret");
-        let bad = PassphraseProtector::new(SecretString::from("wrong"));
+        let bad = PassphraseProtector::new(SecretString::from("wrong horse battery staple"));
         assert!(matches!(bad.unprotect(&env), Err(ProtectError::WrongPassphrase { .. })));
+        let kdf = env.kdf.clone().expect("kdf");
+        assert!(kdf.m_kib >= 64 * 1024 && kdf.t >= 3, "at least 64 MiB and 3 passes");
+        // A second save reuses the derived key (one slow derivation per process), fresh nonce.
+        let again = good.protect("keystore", b"top secret").expect("protect");
+        assert_eq!(again.kdf, env.kdf);
+        assert_ne!(again.nonce, env.nonce);
+        // A tampered file cannot ask for unbounded memory.
+        let mut greedy = env.clone();
+        if let Some(k) = greedy.kdf.as_mut() {
+            k.m_kib = u32::MAX;
+        }
+        assert!(matches!(PassphraseProtector::new(SecretString::from("correct horse battery staple")).unprotect(&greedy), Err(ProtectError::Format { .. })));
+        assert!(check_passphrase(&SecretString::from("short"), "passphrase").is_err());
+        assert!(check_passphrase(&SecretString::from("twelve chars"), "passphrase").is_ok());
         let json = serde_json::to_string(&env).expect("json");
         assert!(!json.contains("top secret"));
     }

@@ -35,8 +35,10 @@ fn given_no_credentials_when_run_then_it_fails_loudly_with_exit_3_and_is_recorde
     assert_eq!(runs[0].outcome, "failed");
     assert_eq!(runs[0].error_class.as_deref(), Some("spapi_no_credentials"));
     assert!(runs[0].ended_at.is_some());
-    let stages = store.run_stages(&runs[0].run_id).expect("stages");
-    assert_eq!(stages.last().map(|s| s.1.as_str()), Some("failed"));
+    let stages: Vec<(String, String)> = store.run_stages(&runs[0].run_id).expect("stages").into_iter().map(|s| (s.0, s.1)).collect();
+    assert_eq!(stages.first(), Some(&("fetch".to_owned(), "failed".to_owned())), "{stages:?}");
+    assert_eq!(stages.last(), Some(&("retain".to_owned(), "done".to_owned())), "retention ran without Amazon: {stages:?}");
+    assert_eq!(stages.len(), 2, "nothing between them: {stages:?}");
 }
 
 #[test]
@@ -56,7 +58,7 @@ fn given_a_run_when_it_ends_then_a_run_record_and_a_json_log_exist() {
     let home = TestHome::new();
     let (_code, _out, _err) = run({
         let mut cmd = home.dakiya();
-        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]).env("DAKIYA_PASSPHRASE", "pass");
+        cmd.args(["run", "tests/fixtures/pipelines/good/hourly.toml"]).env("DAKIYA_PASSPHRASE", "pass phrase 12");
         cmd
     });
     let logs: Vec<_> = std::fs::read_dir(home.path().join("logs")).expect("logs dir").collect();

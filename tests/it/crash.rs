@@ -80,6 +80,10 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     sb.with_world_mut(|w| w.without_cancellations());
     let home = tempfile::tempdir().expect("home");
     let pipeline = write_embedded(home.path()).expect("pipeline");
+    // Labels are printed too, so kills land while a plaintext label file exists.
+    let text = std::fs::read_to_string(&pipeline).expect("pipeline").replace("# print_command = \"lp {file}\"", "print_command = \"true {file}\"");
+    assert!(text.contains("print_command = \"true {file}\""));
+    std::fs::write(&pipeline, text).expect("pipeline");
     let config = home.path().join("sandbox.toml");
     std::fs::write(&config, sb.config_toml()).expect("config");
 
@@ -90,7 +94,14 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     while kills < 55 && attempts < 200 {
         attempts += 1;
         // Early points often, late ones sometimes, so every stage gets hit.
-        let n = if rng.gen_bool(0.7) { rng.gen_range(1..=40) } else { rng.gen_range(1..=160) };
+        // The very first checkpoint is the new keystore's write: kill there once for sure.
+        let n = if attempts == 1 {
+            1
+        } else if rng.gen_bool(0.7) {
+            rng.gen_range(1..=40)
+        } else {
+            rng.gen_range(1..=160)
+        };
         match run_until_paused(home.path(), &config, &pipeline, Some(n)) {
             Ended::Paused(line) => {
                 kills += 1;
@@ -101,7 +112,7 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
         }
     }
     assert!(kills >= 50, "only {kills} kills in {attempts} attempts");
-    for must in ["fetch", "size", "schedule", "confirm", "retain", "searchOrders", "listHandoverSlots", "createScheduledPackage", "after"] {
+    for must in ["fetch", "size", "schedule", "confirm", "retain", "searchOrders", "listHandoverSlots", "createScheduledPackage", "after", "keystore-write", "print"] {
         assert!(labels.keys().any(|l| l.starts_with(must)), "no kill at {must}: {labels:?}");
     }
     // Finish: clean runs until nothing is left to do.
@@ -124,6 +135,7 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     assert_eq!(orders, 40, "no order lost");
     let scheduled: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE state = 'scheduled'", [], |r| r.get(0)).expect("count");
     assert_eq!(scheduled, 39);
+    assert_eq!(store.columns_containing("CANARY").expect("sql search"), Vec::new(), "no canary in any text column");
     let our_feeds: i64 = store.conn().query_row("SELECT count(*) FROM feeds WHERE feed_id IS NOT NULL", [], |r| r.get(0)).expect("count");
     let amazon_feeds = sb.journal().iter().filter(|e| e.op == "createFeed" && e.status == 202).count() as i64;
     assert_eq!(amazon_feeds, our_feeds, "every feed Amazon got is one dakiya knows: none sent twice");
@@ -138,6 +150,7 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
         }
     }
     assert_eq!(hits, Vec::<std::path::PathBuf>::new(), "no plaintext PII or secret anywhere");
+    assert_eq!(dakiya::vault::keystore::stale_files(home.path()), Vec::<std::path::PathBuf>::new(), "no copy of the keystore left by a killed write");
     let tmp = home.path().join("tmp");
     assert!(!tmp.exists() || std::fs::read_dir(&tmp).expect("ls").count() == 0, "no plaintext label file left");
     let _ = Utc::now;

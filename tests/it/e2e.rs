@@ -179,8 +179,9 @@ async fn given_full_runs_through_the_purge_then_no_canary_pii_or_secret_is_anywh
     w.run().await.expect("day 2");
     w.sb.advance(Duration::days(3));
     w.run().await.expect("day 5");
-    // Nothing in plaintext while the PII is live.
+    // Nothing in plaintext while the PII is live: not in the bytes, not through SQL.
     assert_eq!(canary_hits(w.home.path(), b"CANARY").expect("search"), Vec::<PathBuf>::new());
+    assert_eq!(w.store().columns_containing("CANARY").expect("sql search"), Vec::new());
     let vault_before = dakiya::store::vault::count(w.store().conn()).expect("count");
     assert!(vault_before > 200);
     // A copy of the database and keystore before the purge (a backup, a stolen disk image).
@@ -190,6 +191,7 @@ async fn given_full_runs_through_the_purge_then_no_canary_pii_or_secret_is_anywh
     w.sb.advance(Duration::days(31));
     let report = w.run().await.expect("day 36");
     assert_eq!(canary_hits(w.home.path(), b"CANARY").expect("search"), Vec::<PathBuf>::new(), "{}", report.summary());
+    assert_eq!(w.store().columns_containing("CANARY").expect("sql search"), Vec::new());
 
     // The old database copy still holds ciphertext; the keystore as it is now cannot open it.
     let old = Store::open_read_only(&copy.path().join(DB_FILE)).expect("old copy");

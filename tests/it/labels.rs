@@ -153,14 +153,72 @@ async fn labels_waiting_encrypted_are_listed_printed_and_purged_by_command() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("stored"), "{out}");
     assert!(!out.contains("CANARY"));
-    let (code, out, err) = dakiya(&["labels", "print", "--command", "true {file}"]);
+    // The "printer" writes down the environment it was given.
+    let seen = work.path().join("printer-env.txt");
+    let command = format!("sh -c 'env >> \"$2\"' sh {{file}} {}", seen.display());
+    let (code, out, err) = {
+        let mut cmd = crate::support::dakiya_bare();
+        cmd.arg("--home").arg(&home).arg("--config").arg(&config_file).args(["labels", "print", "--command", &command]);
+        for (k, v) in dakiya::sandbox::Sandbox::credential_env() {
+            cmd.env(k, v);
+        }
+        cmd.env("DAKIYA_PASSPHRASE", "CANARY-PASSPHRASE-77").env("SOME_API_TOKEN", "CANARY-TOKEN-88");
+        crate::support::run(cmd)
+    };
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Printed the labels of"), "{out}");
     assert!(docs_states(&home).iter().all(|(_, s)| s.as_deref() == Some("printed")));
-    let (code, out, err) = dakiya(&["labels", "purge"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("Deleted"), "{out}");
+    let env_seen = std::fs::read_to_string(&seen).expect("the printer ran");
+    assert!(env_seen.contains("PATH="), "the printer still gets an ordinary environment");
+    assert!(!env_seen.contains("DAKIYA_") && !env_seen.contains("CANARY"), "no secret reaches the printer:\n{env_seen}");
     let store = Store::open_read_only(&home.join(dakiya::store::DB_FILE)).expect("db");
     let docs: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
-    assert_eq!(docs, 0);
+    assert_eq!(docs, 0, "printed labels are deleted right after printing (policy 8.1)");
+    drop(store);
+    let (code, out, err) = dakiya(&["labels", "purge"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Deleted 0"), "{out}");
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn given_a_combined_pdf_for_several_orders_when_it_is_printed_then_it_is_deleted_and_every_order_is_printed() {
+    let sb = sandbox(SandboxOptions { seed: 15, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.advance(Duration::hours(11));
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", None);
+    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    run(home.path(), &pipeline, &config, &sb).await;
+    let store = Store::open(home.path()).expect("db");
+    let mut vault = dakiya::vault::Vault::new(dakiya::vault::keystore::Keystore::open(home.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("ks"));
+    // As Amazon may send it: one PDF for the whole feed, stored under the feed's id.
+    let (feed, deadline): (String, chrono::DateTime<chrono::Utc>) = store
+        .conn()
+        .query_row("SELECT p.feed_id, min(o.pii_deadline) FROM packages p JOIN orders o USING (order_id) WHERE p.docs_state = 'stored' GROUP BY p.feed_id LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("a feed");
+    let now = dakiya::clock::Clock::now(sb.clock().as_ref());
+    let combined = vault.seal_bytes(&feed, "doc:combined.pdf", b"%PDF-1.4 CANARY-COMBINED", deadline, now).expect("seal");
+    store
+        .tx(|conn| {
+            conn.execute("DELETE FROM vault WHERE field LIKE 'doc:%' AND order_id IN (SELECT order_id FROM packages WHERE feed_id = ?)", [&feed])?;
+            Ok(dakiya::store::vault::put(conn, &[combined], now)?)
+        })
+        .expect("combined");
+    let on_feed: Vec<String> = {
+        let mut stmt = store.conn().prepare("SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = 'stored' ORDER BY order_id").expect("sql");
+        let rows = stmt.query_map([&feed], |r| r.get::<_, String>(0)).expect("rows");
+        rows.collect::<Result<_, _>>().expect("ids")
+    };
+    let (printed, failed) = dakiya::stage::confirm::print_stored(&store, &mut vault, home.path(), "true {file}", Some(&on_feed), now).expect("print");
+    assert_eq!(failed, 0);
+    assert!(printed >= 2, "{printed}");
+    let docs: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
+    assert_eq!(docs, 0, "the combined PDF is deleted once printed");
+    let waiting: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE feed_id = ? AND docs_state = 'stored'", [&feed], |r| r.get(0)).expect("count");
+    assert_eq!(waiting, 0, "every order on it is printed");
+    // A combined PDF left over after all its orders were printed goes with `labels purge`.
+    let leftover = vault.seal_bytes(&feed, "doc:combined.pdf", b"%PDF-1.4 CANARY-LEFTOVER", deadline, now).expect("seal");
+    store.tx(|conn| Ok(dakiya::store::vault::put(conn, &[leftover], now)?)).expect("leftover");
+    let n = store.tx(|conn| Ok(dakiya::store::labels::purge_printed(conn)?)).expect("purge");
+    assert_eq!(n, 1);
 }

@@ -16,6 +16,7 @@ mod pipeline_files;
 mod spapi_client;
 mod contract;
 mod crash;
+mod deletion;
 mod e2e;
 mod retention;
 mod store;

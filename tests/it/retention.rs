@@ -64,6 +64,25 @@ impl Env {
         enforce(&self.store, &mut self.vault, self.home.path(), &self.r, now, None, false).expect("purge")
     }
 
+    fn plan(&self, now: DateTime<Utc>) -> dakiya::retention::PurgeReport {
+        dakiya::retention::plan(&self.store, &self.vault, self.home.path(), &self.r, now).expect("plan").report()
+    }
+
+    /// A successful fetch at `at`: dakiya heard from Amazon then.
+    fn fetched(&self, at: DateTime<Utc>) {
+        let id = format!("run-{}", at.timestamp());
+        self.store.run_started(&id, "hourly", at).expect("run");
+        let rec = dakiya::store::runs::StageRecord { seq: 0, stage: "fetch", started_at: at, duration_ms: 5, outcome: dakiya::store::runs::RunOutcome::Done, counts_json: "{}", held: 0 };
+        self.store.stage_finished(&id, &rec).expect("stage");
+    }
+
+    /// Flip one byte of one stored value of `order_id`.
+    fn tamper(&self, order_id: &str, field: &str) {
+        let mut row = dakiya::store::vault::for_order(self.store.conn(), order_id).expect("rows").into_iter().find(|r| r.field == field).expect("row");
+        row.ciphertext[0] ^= 0x01;
+        dakiya::store::vault::put(self.store.conn(), &[row], t(2026, 1, 1, 0, 0, 0)).expect("tamper");
+    }
+
     fn pii(&self, id: &str) -> usize {
         dakiya::store::vault::for_order(self.store.conn(), id).expect("rows").len()
     }
@@ -118,12 +137,92 @@ fn pii_of_a_package_in_transit_at_the_cap_is_kept_a_week_at_a_time() {
     let bought = t(2026, 12, 1, 9, 0, 0);
     e.ingest(order("402-T", bought, bought + Duration::days(2), "SHIPPED", Some(("IN_TRANSIT", "AT_DESTINATION_FC"))), bought + Duration::days(2));
     let at_cap = t(2027, 1, 30, 0, 0, 0);
+    e.fetched(at_cap - Duration::hours(1));
+    let planned = e.plan(at_cap);
     let r = e.purge(at_cap);
+    assert_eq!(planned, r, "a dry run and the real purge agree, the in-transit order included");
     assert_eq!(r.extended_in_transit, 1);
+    assert_eq!(r.pii_rows, 0, "nothing of it counted as purged");
     assert_eq!(e.pii("402-T"), 2, "still in transit: kept");
+    e.fetched(at_cap + Duration::days(7));
     let r = e.purge(at_cap + Duration::days(8));
     assert_eq!(r.extended_in_transit, 1);
     assert_eq!(e.pii("402-T"), 2);
+    // Without news from Amazon for a week, "in transit" is not known any more: the cap applies.
+    let r = e.purge(at_cap + Duration::days(16));
+    assert_eq!(r.extended_in_transit, 0);
+    assert_eq!(e.pii("402-T"), 0, "{r:?}");
+}
+
+#[test]
+fn given_a_tampered_value_when_the_purge_comes_then_every_due_row_still_goes_and_the_bad_one_is_deleted_and_logged() {
+    let mut e = Env::new();
+    let bought = t(2026, 12, 1, 9, 0, 0);
+    // 402-D: delivered, due on 2027-01-03. 402-L: undelivered, its lease ends 2026-12-08 with
+    // the deadline (the cap) far ahead, and one of its values is damaged.
+    e.ingest(order("402-D", bought, bought, "UNSHIPPED", None), bought);
+    e.ingest(order("402-D", bought, t(2026, 12, 4, 15, 30, 0), "SHIPPED", Some(("DELIVERED", "DELIVERED"))), t(2026, 12, 4, 16, 0, 0));
+    e.ingest(order("402-L", bought, bought, "UNSHIPPED", None), bought);
+    e.tamper("402-L", "phone");
+    let lease_end = t(2026, 12, 8, 0, 0, 0);
+    let planned = e.plan(lease_end);
+    let r = e.purge(lease_end);
+    assert_eq!(planned, r, "the dry run saw the damaged value too");
+    assert_eq!(r.unreadable, 1, "{r:?}");
+    assert_eq!(r.resealed, 1, "the readable value moved to a later key");
+    assert_eq!(e.pii("402-L"), 1);
+    let logged: i64 = e.store.conn().query_row("SELECT sum(n_rows)::BIGINT FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
+    assert_eq!(logged, 1);
+    // The due order's purge is not held up by anything.
+    let r = e.purge(t(2027, 1, 3, 0, 0, 0));
+    assert_eq!(r.pii_rows, 2);
+    assert_eq!(e.pii("402-D"), 0);
+}
+
+#[test]
+fn given_a_damaged_value_at_the_due_day_then_the_purge_deletes_it_with_the_rest() {
+    let mut e = Env::new();
+    let bought = t(2026, 12, 1, 9, 0, 0);
+    for id in ["402-A", "402-B", "402-C"] {
+        e.ingest(order(id, bought, bought, "UNSHIPPED", None), bought);
+        e.ingest(order(id, bought, t(2026, 12, 3, 10, 0, 0), "SHIPPED", Some(("DELIVERED", "DELIVERED"))), t(2026, 12, 3, 11, 0, 0));
+    }
+    // Keep the values alive until their deadline (each lease end re-seals them), then damage one.
+    for day in [4, 11, 18, 25] {
+        e.purge(t(2026, 12, day, 0, 0, 0));
+    }
+    e.tamper("402-B", "recipient_name");
+    let r = e.purge(t(2027, 1, 2, 0, 0, 0));
+    assert_eq!(r.pii_rows, 6, "{r:?}");
+    assert_eq!(e.pii("402-A") + e.pii("402-B") + e.pii("402-C"), 0, "{r:?}");
+}
+
+#[test]
+fn given_a_damaged_stored_value_when_its_order_comes_again_then_fetch_stores_the_page_and_drops_the_bad_value() {
+    let mut e = Env::new();
+    let bought = t(2026, 12, 1, 9, 0, 0);
+    e.ingest(order("402-X", bought, bought, "UNSHIPPED", None), bought);
+    e.tamper("402-X", "phone");
+    // Amazon stops sending the phone after delivery: the stored one would be re-sealed under the
+    // new deadline, but it cannot be read.
+    let mut later = order("402-X", bought, t(2026, 12, 4, 10, 0, 0), "SHIPPED", Some(("DELIVERED", "DELIVERED")));
+    later["recipient"]["deliveryAddress"]["phone"] = serde_json::Value::Null;
+    let other = order("402-Y", bought, t(2026, 12, 4, 10, 0, 0), "UNSHIPPED", None);
+    let now = t(2026, 12, 4, 11, 0, 0);
+    let (x, y) = (parse_order(later).expect("order"), parse_order(other).expect("order"));
+    let vault = &mut e.vault;
+    let r = &e.r;
+    e.store
+        .tx(|conn| {
+            let mut cx = IngestCtx { vault, retention: r, collect_pii: true, now };
+            ingest(conn, &mut cx, &x)?;
+            ingest(conn, &mut cx, &y)
+        })
+        .expect("the page is stored");
+    assert_eq!(e.pii("402-X"), 1, "the name stays, the unreadable phone is gone");
+    assert_eq!(e.pii("402-Y"), 2);
+    let logged: i64 = e.store.conn().query_row("SELECT count(*) FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
+    assert_eq!(logged, 1);
 }
 
 #[test]
