@@ -346,3 +346,27 @@ fn audit_flags_the_test_key_and_leftover_key_files_and_purge_sweeps_them() {
     let (_, report) = audit();
     assert_eq!(report["stale_key_files"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn passphrases_from_the_environment_need_12_characters_too() {
+    let home = TestHome::new();
+    let (code, _, err) = run({
+        let mut cmd = home.dakiya();
+        cmd.args(["keys", "status"]);
+        with_pass(&mut cmd, "short");
+        cmd
+    });
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at least 12 characters"), "{err}");
+    assert!(!home.path().join("keystore.json").exists(), "nothing was created under a weak passphrase");
+    let kit = home.path().join("kit.json");
+    let (code, _, err) = run({
+        let mut cmd = home.dakiya();
+        cmd.args(["keys", "export-recovery", "--out"]).arg(&kit).env("DAKIYA_RECOVERY_PASSPHRASE", "tiny");
+        with_pass(&mut cmd, "a long enough pass phrase");
+        cmd
+    });
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("at least 12 characters"), "{err}");
+    assert!(!kit.exists());
+}
