@@ -415,21 +415,14 @@ pub fn labels(home: &Path, config: &AppConfig, clock: &dyn Clock, command: crate
             }
             Ok(Outcome::Done)
         }
-        LabelsCommand::Print { orders, command, pipeline } => {
+        LabelsCommand::Print { orders, command } => {
             // Printing decrypts customer data: never while locked down.
             ensure_not_locked_down(home)?;
             let template = match command {
                 Some(c) => c,
-                None => {
-                    let plan = crate::pipeline::load(&pipeline).map_err(|d| anyhow::Error::new(crate::outcome::Invalid(d.to_string())))?;
-                    plan.stages
-                        .iter()
-                        .find_map(|s| match s {
-                            crate::stage::StageConfig::Confirm(c) => c.print_command.clone(),
-                            _ => None,
-                        })
-                        .ok_or_else(|| anyhow::Error::new(crate::outcome::Invalid("no print command: pass --command '… {file}' or set [confirm] print_command".into())))?
-                }
+                None => config.labels.print_command.clone().ok_or_else(|| {
+                    anyhow::Error::new(crate::outcome::Invalid("no print command: pass --command '… {file}' or set [labels] print_command in the app config".into()))
+                })?,
             };
             let only = if orders.is_empty() { None } else { Some(orders.as_slice()) };
             let (printed, failed) = crate::stage::confirm::print_stored(&store, &mut vault, home, &template, only, clock.now())?;

@@ -172,12 +172,9 @@ pub enum LabelsCommand {
     Print {
         /// Order ids (default: every unprinted label).
         orders: Vec<String>,
-        /// Print command with `{file}` (default: the pipeline's `[confirm] print_command`).
+        /// Print command with `{file}` (default: the app config's `[labels] print_command`).
         #[arg(long)]
         command: Option<String>,
-        /// Pipeline whose `[confirm] print_command` to use.
-        #[arg(long, default_value = DEFAULT_PIPELINE)]
-        pipeline: PathBuf,
     },
     /// Delete any encrypted label of a printed order left behind, and combined PDFs whose orders
     /// are all printed.
@@ -204,7 +201,7 @@ pub enum GstCommand {
         /// Output folder (default gst-<period>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Pipeline whose [size] catalog gives HSN and GST rates.
+        /// Pipeline whose `catalog` gives HSN and GST rates.
         #[arg(long, default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
     },
@@ -349,7 +346,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 }
 
 fn validate(paths: &[PathBuf]) -> anyhow::Result<Outcome> {
-    let mut all = pipeline::diagnostic::Diagnostics::default();
+    let mut all = crate::diagnostic::Diagnostics::default();
     for path in paths {
         match pipeline::load(path) {
             Ok(plan) => {
@@ -395,10 +392,7 @@ pub fn ensure_home(home: &Path) -> anyhow::Result<()> {
 /// (exit 3 after retention), a lockdown (exit 5 after retention). Only an invalid app config, a
 /// second run holding the lock, or keys that cannot be opened stop it.
 pub fn run_pipeline(path: &Path, home: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<Outcome> {
-    let invalid = |diags: pipeline::diagnostic::Diagnostics| {
-        let n = diags.len();
-        anyhow::Error::new(Invalid(format!("{diags}\n{n} problem{} found", if n == 1 { "" } else { "s" })))
-    };
+    let invalid = pipeline::invalid;
     let (plan, invalid_pipeline) = match pipeline::load(path) {
         Ok(plan) => (plan, None),
         // A broken pipeline file never stops deletion: with a database there, retention runs.
@@ -460,16 +454,7 @@ pub fn gst_export(
         (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
         _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into()))),
     };
-    let plan = pipeline::load(pipeline_path).map_err(|d| anyhow::Error::new(Invalid(d.to_string())))?;
-    let catalog_path = plan
-        .stages
-        .iter()
-        .find_map(|s| match s {
-            crate::stage::StageConfig::Size(c) => Some(plan.base_dir.join(&c.catalog)),
-            _ => None,
-        })
-        .unwrap_or_else(|| plan.base_dir.join(crate::stage::size::SizeConfig::default().catalog));
-    let catalog = crate::catalog::Catalog::load(&catalog_path)?;
+    let catalog = pipeline::load_or_invalid(pipeline_path)?.load_catalog()?;
     if !home.join(DB_FILE).is_file() {
         anyhow::bail!("no database in {}: nothing to export yet", home.display());
     }
@@ -490,7 +475,7 @@ fn task_command(command: TaskCommand, home: &Path, clock: &dyn Clock) -> anyhow:
             let cwd = std::env::current_dir()?;
             let pipeline = if pipeline.is_absolute() { pipeline } else { cwd.join(pipeline) };
             if !print_xml {
-                pipeline::load(&pipeline).map_err(|d| anyhow::Error::new(Invalid(d.to_string())))?;
+                pipeline::load_or_invalid(&pipeline)?;
             }
             let now = clock.now();
             let next_hour = now + chrono::Duration::minutes(60 - i64::from(chrono::Timelike::minute(&now)));

@@ -7,6 +7,13 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
+/// India Standard Time (UTC+05:30, no daylight saving): the seller's calendar for pickups,
+/// GST periods and financial years.
+pub fn ist() -> chrono::FixedOffset {
+    use chrono::Offset as _;
+    chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or_else(|| Utc.fix())
+}
+
 /// A source of the current time.
 pub trait Clock: Send + Sync {
     /// The current instant in UTC.

@@ -40,6 +40,8 @@ pub struct AppConfig {
     pub retention: RetentionConfig,
     /// Encrypted backups.
     pub backup: BackupConfig,
+    /// Label printing on this computer.
+    pub labels: LabelsConfig,
     /// Test instrumentation; honoured only with `spapi.sandbox = true`.
     pub testing: TestingConfig,
 }
@@ -58,6 +60,16 @@ impl Default for BackupConfig {
     fn default() -> Self {
         Self { dir: None, keep: 14 }
     }
+}
+
+/// Label printing: a setting of this computer (its printer), not of a pipeline.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LabelsConfig {
+    /// Print command template; `{file}` is replaced by the path of a private temporary PDF that
+    /// is deleted right after the command ends, e.g. `lp {file}`. Unset: labels wait encrypted
+    /// for `dakiya labels print --command …`.
+    pub print_command: Option<String>,
 }
 
 /// Test instrumentation (crash tests).
@@ -337,6 +349,11 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         });
     }
     check_sandbox(&config)?;
+    if let Some(cmd) = config.labels.print_command.as_deref().filter(|c| !c.contains("{file}")) {
+        return Err(anyhow::Error::new(Invalid(format!(
+            "config: labels.print_command = {cmd:?} has no `{{file}}` placeholder\n  help: e.g. \"lp {{file}}\" or SumatraPDF's \"-print-to-default -silent {{file}}\""
+        ))));
+    }
     if config.seller.state_code.len() != 2 || !config.seller.state_code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(anyhow::Error::new(Invalid(format!(
             "config: seller.state_code = {:?} must be a two-digit GST state code such as \"24\" (Gujarat)",
@@ -422,7 +439,7 @@ fn locate_key(file: &Path, path: &[String]) -> Option<(usize, usize)> {
             table = value.get_ref().as_table()?;
         }
     }
-    span.map(|s| crate::pipeline::diagnostic::line_col(&text, s.start))
+    span.map(|s| crate::diagnostic::line_col(&text, s.start))
 }
 
 /// The keystore passphrase from `DAKIYA_PASSPHRASE`, if set (unattended runs on non-Windows

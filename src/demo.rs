@@ -59,7 +59,7 @@ pub fn sandbox_config(sb: &Sandbox, rate_scale: f64) -> AppConfig {
 
 /// Run the hourly pipeline once, in process, against the sandbox (what Task Scheduler would do).
 pub async fn run_once(home: &Path, pipeline_path: &Path, config: &AppConfig, clock: Arc<dyn Clock>) -> anyhow::Result<RunReport> {
-    let plan = pipeline::load(pipeline_path).map_err(|d| anyhow::anyhow!("{d}"))?;
+    let plan = pipeline::load_or_invalid(pipeline_path)?;
     let _lock = lock::try_acquire(home)?;
     let store = Store::open(home)?;
     let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
@@ -120,7 +120,7 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let _log = crate::telemetry::init(&config.log, Some(&home.join("logs")))?;
     let pipeline_path = write_embedded(home)?;
     let clock: Arc<dyn Clock> = sb.clock();
-    let ist = crate::sandbox::world::ist();
+    let ist = crate::clock::ist();
     println!("dakiya demo: a seeded day of Amazon.in Easy Ship orders against the local SP-API sandbox.");
     println!("Data folder: {}{}", home.display(), if keep { "" } else { " (temporary; pass --dir to keep it)" });
     println!("Sandbox: {} (seed {seed}; rate limits {rate_scale}× faster than Amazon's)", sb.base_url());

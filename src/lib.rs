@@ -8,6 +8,7 @@
 //! - [`admin`]: keys, credentials, labels, purge, audit, backup/restore, lockdown commands.
 //! - [`backup`]: encrypted backups, restore, the recovery kit.
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
+//! - [`diagnostic`]: `file:line:col: error: …` diagnostics with hints (pipelines and config).
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
 //! - [`gst`]: GST state codes (and the CA export).
@@ -20,6 +21,7 @@
 //! - [`telemetry`]: tracing setup (stderr + daily JSON files), never logs PII.
 //! - [`lock`]: the single-instance run lock.
 //! - [`lockdown`]: the incident marker checked at every stage boundary.
+//! - [`pii`]: `Pii`, customer data in memory (redacted, wiped on drop); a leaf.
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
 //! - [`stage`]: the closed `StageKind` registry and one module per stage.
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
@@ -39,12 +41,14 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod diagnostic;
 pub mod docs;
 pub mod gst;
 pub mod ingest;
 pub mod lock;
 pub mod lockdown;
 pub mod outcome;
+pub mod pii;
 pub mod pipeline;
 pub mod retention;
 pub mod runner;

@@ -121,7 +121,7 @@ impl PurgePlan {
 
 /// The last day (inclusive) an order bought at `purchase` must be kept for GST.
 pub fn gst_keep_until(purchase: DateTime<Utc>, months: u32) -> NaiveDate {
-    let local = purchase.with_timezone(&crate::sandbox::world::ist()).date_naive();
+    let local = purchase.with_timezone(&crate::clock::ist()).date_naive();
     let fy_start = if local.month() >= 4 { local.year() } else { local.year() - 1 };
     // Annual return due 31 December after the financial year ends (FY Apr Y – Mar Y+1).
     let due = NaiveDate::from_ymd_opt(fy_start + 1, 12, 31).unwrap_or(local);

@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::outcome::{LockedDown, Outcome};
 use crate::pipeline::Pipeline;
-use crate::stage::{RunCtx, StageConfig, StageKind, StageReport};
+use crate::stage::{RunCtx, StageKind, StagePlan, StageReport};
 use crate::store::runs::{RunOutcome, StageRecord};
 use crate::spapi::SpApi;
 use crate::store::Store;
@@ -109,12 +109,8 @@ pub async fn run_to_end(plan: &Pipeline, env: &mut RunEnv<'_>) -> anyhow::Result
 }
 
 /// The `[retain]` options of a plan, or the defaults when the plan does not list `retain`.
-fn retain_config(plan: &Pipeline) -> StageConfig {
-    plan.stages
-        .iter()
-        .find(|s| s.kind() == StageKind::Retain)
-        .cloned()
-        .unwrap_or_else(|| StageConfig::Retain(crate::stage::retain::RetainConfig::default()))
+fn retain_config(plan: &Pipeline) -> StagePlan {
+    plan.stage(StageKind::Retain).cloned().unwrap_or_else(|| StagePlan::Retain(crate::stage::retain::RetainPlan { checkpoint: true }))
 }
 
 async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> anyhow::Result<Finished> {
@@ -183,7 +179,7 @@ async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> any
 /// the inner one is the stage's own result.
 async fn run_stage(
     plan: &Pipeline,
-    stage: &StageConfig,
+    stage: &StagePlan,
     env: &mut RunEnv<'_>,
     run_id: &str,
     seq: usize,
@@ -199,10 +195,10 @@ async fn run_stage(
         clock: env.clock,
         config: env.config,
         home: env.home,
-        base_dir: &plan.base_dir,
+        catalog: plan.catalog.as_deref(),
         api: env.api,
         vault: &mut *env.vault,
-        collect_pii: plan.collect_pii(),
+        collect_pii: plan.collect_pii,
     };
     let result = stage.run(&mut ctx).instrument(tracing::info_span!("stage", stage = kind.name())).await;
     let ms = timer.elapsed().as_millis() as u64;

@@ -94,7 +94,7 @@ impl Period {
     }
 
     fn bounds_utc(&self) -> (DateTime<Utc>, DateTime<Utc>) {
-        let ist = crate::sandbox::world::ist();
+        let ist = crate::clock::ist();
         let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(ist).single()).map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc));
         (start(self.from), start(self.to.succ_opt().unwrap_or(self.to)))
     }

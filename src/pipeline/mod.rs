@@ -3,7 +3,7 @@
 //! Two layers, in the manner of cargo's raw manifest and ripgrep's low/high args:
 //! [`spec`] parses the file keeping spans; [`load`] checks meaning and returns a [`Pipeline`], the
 //! validated plan. Only a `Pipeline` reaches the runner. Every problem is collected and reported
-//! at once as `file:line:col: error: …` with a hint ([`diagnostic`]).
+//! at once as `file:line:col: error: …` with a hint ([`crate::diagnostic`]).
 //!
 //! ```toml
 //! version = 1
@@ -12,20 +12,26 @@
 //! overlap = "2h"
 //! ```
 
-pub mod diagnostic;
 pub mod spec;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use diagnostic::{did_you_mean, Diagnostics, Reporter};
+use crate::diagnostic::{did_you_mean, Diagnostics, Reporter};
 
-use crate::stage::{CheckCx, StageConfig, StageKind};
+use std::sync::Arc;
+
+use crate::catalog::Catalog;
+use crate::stage::{BuildCx, StageKind, StagePlan};
 
 /// The default pipeline of `dakiya run`.
 pub const DEFAULT_PIPELINE: &str = "pipelines/hourly.toml";
 
-/// A validated pipeline: stages in order, each with checked options.
+/// The default SKU catalogue, relative to the pipeline file.
+pub const DEFAULT_CATALOG: &str = "../config/catalog.csv";
+
+/// A validated pipeline: stages in order, each with its checked plan, and the settings several
+/// parts share (the header).
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     /// The file it came from.
@@ -33,9 +39,15 @@ pub struct Pipeline {
     /// Display name (the file stem unless `name` is set).
     pub name: String,
     /// Stages to run, in order.
-    pub stages: Vec<StageConfig>,
+    pub stages: Vec<StagePlan>,
     /// Folder of the file; relative paths in it start here.
     pub base_dir: PathBuf,
+    /// Whether the recipient is stored at all (header `collect_pii`, default true).
+    pub collect_pii: bool,
+    /// The SKU catalogue file (header `catalog`), resolved.
+    pub catalog_path: PathBuf,
+    /// The catalogue, loaded and checked when `size` is in the plan.
+    pub catalog: Option<Arc<Catalog>>,
 }
 
 impl Pipeline {
@@ -46,21 +58,38 @@ impl Pipeline {
         Pipeline {
             path: path.to_path_buf(),
             name: "retain-only".into(),
-            stages: vec![StageConfig::Retain(crate::stage::retain::RetainConfig::default())],
+            stages: vec![StagePlan::Retain(crate::stage::retain::RetainPlan { checkpoint: true })],
+            catalog_path: base_dir.join(DEFAULT_CATALOG),
             base_dir,
+            collect_pii: true,
+            catalog: None,
         }
     }
 
-    /// Whether the recipient is stored: `[enrich] collect_pii`, default true.
-    pub fn collect_pii(&self) -> bool {
-        self.stages
-            .iter()
-            .find_map(|s| match s {
-                StageConfig::Enrich(c) => Some(c.collect_pii),
-                _ => None,
-            })
-            .unwrap_or(true)
+    /// The SKU catalogue: the loaded one, or read from `catalog_path` (the GST export of a
+    /// pipeline without `size`).
+    pub fn load_catalog(&self) -> anyhow::Result<Arc<Catalog>> {
+        match &self.catalog {
+            Some(c) => Ok(Arc::clone(c)),
+            None => Ok(Arc::new(Catalog::load(&self.catalog_path)?)),
+        }
     }
+
+    /// The plan of `kind`, if the pipeline lists it.
+    pub fn stage(&self, kind: StageKind) -> Option<&StagePlan> {
+        self.stages.iter().find(|s| s.kind() == kind)
+    }
+}
+
+/// The validated pipeline of `path`, or every problem rendered as one `Invalid` error (exit 2).
+pub fn load_or_invalid(path: &Path) -> anyhow::Result<Pipeline> {
+    load(path).map_err(invalid)
+}
+
+/// Every problem of a pipeline file as one `Invalid` error (exit 2), with the count.
+pub fn invalid(diags: Diagnostics) -> anyhow::Error {
+    let n = diags.len();
+    anyhow::Error::new(crate::outcome::Invalid(format!("{diags}\n{n} problem{} found", if n == 1 { "" } else { "s" })))
 }
 
 /// Read and validate a pipeline file. On failure, every problem found is returned.
@@ -168,13 +197,57 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
     let mut stages = Vec::new();
     for (kind, span) in &listed {
         let table = tables.get(kind).copied();
-        let mut cx = CheckCx { rep: &mut *rep, table, fallback: span.clone(), base_dir, kind: *kind };
-        if let Some(config) = kind.parse(table, &mut cx) {
-            stages.push(config);
+        let before = rep.count();
+        let config = match table {
+            Some(table) => spec::deserialize_table(table, &format!("[{kind}]"), rep, |d| kind.deserialize(d)),
+            None => Some(kind.default_config()),
+        };
+        // Checks run even when some keys failed to parse, so every problem shows at once.
+        let Some(config) = config else { continue };
+        let mut cx = BuildCx::new(*kind, base_dir);
+        let plan = config.build(&mut cx);
+        for problem in cx.problems {
+            let at = table
+                .and_then(|t| t.get_ref().as_table())
+                .and_then(|t| t.iter().find(|(k, _)| k.get_ref().as_ref() == problem.key.as_str()).map(|(_, v)| v.span()))
+                .or_else(|| table.map(|t| t.span()))
+                .unwrap_or_else(|| span.clone());
+            rep.error(at, format!("[{kind}] {}: {}", problem.key, problem.message), problem.help);
+        }
+        if let Some(plan) = plan.filter(|_| rep.count() == before) {
+            stages.push(plan);
+        }
+    }
+    // The header's catalogue, loaded and checked when `size` will use it.
+    let catalog_text = spec.catalog.as_ref().map_or(DEFAULT_CATALOG, |c| c.get_ref().as_str());
+    let catalog_path = base_dir.join(catalog_text);
+    let catalog_span = spec.catalog.as_ref().map(|c| c.span()).or_else(|| listed.iter().find(|(k, _)| *k == StageKind::Size).map(|(_, s)| s.clone()));
+    let mut catalog = None;
+    if listed.iter().any(|(k, _)| *k == StageKind::Size) || spec.catalog.is_some() {
+        let at = catalog_span.unwrap_or(0..0);
+        if !catalog_path.is_file() {
+            rep.error(
+                at,
+                format!("catalog: file {catalog_text:?} not found (looked for {})", catalog_path.display()),
+                Some("paths are relative to the pipeline file's folder; `catalog` is a top-level key".into()),
+            );
+        } else {
+            match Catalog::load(&catalog_path) {
+                Ok(c) => catalog = Some(Arc::new(c)),
+                Err(err) => rep.error(at, format!("catalog: {err:#}"), Some("fix the file; every bad row is listed".into())),
+            }
         }
     }
     let name = spec.name.clone().unwrap_or_else(|| {
         path.file_stem().map_or_else(|| "pipeline".to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    Some(Pipeline { path: path.to_path_buf(), name, stages, base_dir: base_dir.to_path_buf() })
+    Some(Pipeline {
+        path: path.to_path_buf(),
+        name,
+        stages,
+        base_dir: base_dir.to_path_buf(),
+        collect_pii: spec.collect_pii.unwrap_or(true),
+        catalog_path,
+        catalog,
+    })
 }

@@ -6,17 +6,16 @@
 
 use std::ops::Range;
 
-use serde::de::DeserializeOwned;
 use serde_spanned::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 
-use super::diagnostic::Reporter;
+use crate::diagnostic::Reporter;
 
 /// Pipeline file format version this build understands.
 pub const FORMAT_VERSION: i64 = 1;
 
 /// The top-level keys that are not stage tables.
-pub const HEADER_KEYS: [&str; 4] = ["version", "name", "description", "stages"];
+pub const HEADER_KEYS: [&str; 6] = ["version", "name", "description", "stages", "collect_pii", "catalog"];
 
 /// A pipeline file, parsed but not yet validated.
 pub struct PipelineSpec<'i> {
@@ -30,6 +29,10 @@ pub struct PipelineSpec<'i> {
     pub stages_span: Option<Range<usize>>,
     /// The stage names, in order, with their spans.
     pub stages: Vec<Spanned<String>>,
+    /// `collect_pii = true|false`: whether the recipient is stored at all (fetch and enrich).
+    pub collect_pii: Option<bool>,
+    /// `catalog = "…"`: the SKU catalogue (size and the GST export), with the value's span.
+    pub catalog: Option<Spanned<String>>,
     /// Every other top-level entry: `(key, key span, value)`; meant to be stage tables.
     pub tables: Vec<(String, Range<usize>, Spanned<DeValue<'i>>)>,
 }
@@ -54,6 +57,8 @@ pub fn parse<'i>(source: &'i str, rep: &mut Reporter<'_>) -> Option<PipelineSpec
         description: None,
         stages_span: None,
         stages: Vec::new(),
+        collect_pii: None,
+        catalog: None,
         tables: Vec::new(),
     };
     for (key, value) in root.into_inner() {
@@ -81,6 +86,18 @@ pub fn parse<'i>(source: &'i str, rep: &mut Reporter<'_>) -> Option<PipelineSpec
                     format!("`{key}` must be a string, found {}", value.get_ref().type_str()),
                     None,
                 ),
+            },
+            "collect_pii" => match value.get_ref().as_bool() {
+                Some(b) => spec.collect_pii = Some(b),
+                None => rep.error(
+                    value.span(),
+                    format!("`collect_pii` must be true or false, found {}", value.get_ref().type_str()),
+                    Some("write `collect_pii = true` (store the recipient encrypted) or `false` (never store it)".into()),
+                ),
+            },
+            "catalog" => match value.get_ref().as_str() {
+                Some(path) => spec.catalog = Some(Spanned::new(value.span(), path.to_owned())),
+                None => rep.error(value.span(), format!("`catalog` must be a path in quotes, found {}", value.get_ref().type_str()), None),
             },
             "stages" => {
                 spec.stages_span = Some(value.span());
@@ -116,16 +133,17 @@ pub fn parse<'i>(source: &'i str, rep: &mut Reporter<'_>) -> Option<PipelineSpec
 /// absent keys take their defaults. Returns the value built from the keys that did parse (failed
 /// keys take their defaults), so later checks can still report their own problems; callers know
 /// from the reporter whether anything failed. `None` only if the table could not be read at all.
-pub fn deserialize_table<T: DeserializeOwned>(
+pub fn deserialize_table<T>(
     table: &Spanned<DeValue<'_>>,
     what: &str,
     rep: &mut Reporter<'_>,
+    deserialize: impl Fn(ValueDeserializer<'_>) -> Result<T, toml::de::Error>,
 ) -> Option<T> {
     let mut current = table.clone();
     // Each round removes one failing key, so this ends after at most one round per key.
     let rounds = current.get_ref().as_table().map_or(0, |t| t.len()) + 1;
     for _ in 0..rounds {
-        let err = match T::deserialize(ValueDeserializer::from(current.clone())) {
+        let err = match deserialize(ValueDeserializer::from(current.clone())) {
             Ok(value) => return Some(value),
             Err(err) => err,
         };
@@ -153,6 +171,12 @@ pub fn deserialize_table<T: DeserializeOwned>(
 fn hint(message: &str) -> Option<String> {
     if message.contains("expected a duration") || message.contains("duration") {
         Some("write a duration such as \"30m\", \"2h\" or \"7days\"".into())
+    } else if message.starts_with("unknown field `collect_pii`") {
+        Some("`collect_pii` moved to the top of the file (fetch and enrich both use it): write `collect_pii = true` under `version`".into())
+    } else if message.starts_with("unknown field `catalog`") {
+        Some("`catalog` moved to the top of the file (size and the GST export both use it): write `catalog = \"../config/catalog.csv\"` under `version`".into())
+    } else if message.starts_with("unknown field `print_command`") {
+        Some("the print command moved to the app config (it belongs to this computer's printer): `[labels] print_command` in config/dakiya.toml".into())
     } else if message.starts_with("unknown field") {
         Some("remove the key or fix its spelling (the list above is every key this stage knows)".into())
     } else if message.starts_with("unknown variant") {

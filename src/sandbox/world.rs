@@ -272,8 +272,7 @@ pub struct World {
 
 /// India Standard Time offset.
 pub fn ist() -> chrono::FixedOffset {
-    use chrono::Offset as _;
-    chrono::FixedOffset::east_opt(5 * 3600 + 1800).unwrap_or_else(|| Utc.fix())
+    crate::clock::ist()
 }
 
 impl World {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use duckdb::{params, OptionalExt as _};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, Held, RunCtx, StageReport};
+use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::docs::{self, Bundle};
 use crate::spapi::model::easy_ship::{Dimensions, ListHandoverSlotsRequest, ScheduledPackageId, TimeSlot, UpdatePackageDetails, UpdateScheduledPackagesRequest, Weight};
 use crate::spapi::model::feeds::ProcessingStatus;
@@ -22,10 +22,6 @@ use crate::store::vault as store_vault;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConfirmConfig {
-    /// Print command template; `{file}` is replaced by the path of a private temporary PDF that
-    /// is deleted right after the command ends. Empty: labels wait encrypted for
-    /// `dakiya labels print`.
-    pub print_command: Option<String>,
     /// Reschedule a pickup that was missed with `updateScheduledPackages`.
     pub reschedule_missed: bool,
     /// Call Orders v0 `confirmShipment` (Easy Ship confirms automatically; leave off).
@@ -38,7 +34,6 @@ pub struct ConfirmConfig {
 impl Default for ConfirmConfig {
     fn default() -> Self {
         Self {
-            print_command: None,
             reschedule_missed: true,
             confirm_shipment: false,
             feed_wait: Duration::from_secs(5 * 60),
@@ -46,17 +41,24 @@ impl Default for ConfirmConfig {
     }
 }
 
+/// The checked `[confirm]` plan.
+#[derive(Debug, Clone)]
+pub struct ConfirmPlan {
+    /// Reschedule a missed pickup.
+    pub reschedule_missed: bool,
+    /// Call `confirmShipment`.
+    pub confirm_shipment: bool,
+    /// Stop polling a documents feed after this long (at most 30 minutes).
+    pub feed_wait: Duration,
+}
+
 impl ConfirmConfig {
-    /// Static checks.
-    pub fn check(&self, cx: &mut CheckCx<'_, '_>) {
-        if let Some(cmd) = &self.print_command {
-            if !cmd.contains("{file}") {
-                cx.error("print_command", "has no `{file}` placeholder", Some("e.g. \"lp {file}\" or SumatraPDF's \"-print-to-default -silent {file}\"".into()));
-            }
-        }
+    /// Check the options and build the plan.
+    pub fn build(&self, cx: &mut BuildCx<'_>) -> ConfirmPlan {
         if self.feed_wait > Duration::from_secs(30 * 60) {
             cx.error("feed_wait", "is longer than 30 minutes", Some("the next hourly run continues polling; keep runs short".into()));
         }
+        ConfirmPlan { reschedule_missed: self.reschedule_missed, confirm_shipment: self.confirm_shipment, feed_wait: self.feed_wait }
     }
 }
 
@@ -64,7 +66,7 @@ impl ConfirmConfig {
 pub const DOC_PREFIX: &str = "doc:";
 
 /// Run the stage.
-pub async fn run(config: &ConfirmConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+pub async fn run(config: &ConfirmPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let mut report = StageReport::default();
     let swept = docs::print::sweep(ctx.home)?;
     if swept > 0 {
@@ -73,7 +75,7 @@ pub async fn run(config: &ConfirmConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result
     }
     let api = ctx.api()?;
     collect_documents(api, config, ctx, &mut report).await?;
-    if let Some(template) = &config.print_command {
+    if let Some(template) = &ctx.config.labels.print_command {
         print_labels(template, ctx, &mut report)?;
     }
     if config.reschedule_missed {
@@ -88,7 +90,7 @@ pub async fn run(config: &ConfirmConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result
 }
 
 /// Poll submitted documents feeds and store what they produced, encrypted.
-async fn collect_documents(api: &SpApi, config: &ConfirmConfig, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+async fn collect_documents(api: &SpApi, config: &ConfirmPlan, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
     let feeds: Vec<(String, String)> = {
         let mut stmt = ctx.store.conn().prepare("SELECT local_id, feed_id FROM feeds WHERE state = 'submitted' ORDER BY created_at")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;

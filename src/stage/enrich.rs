@@ -5,7 +5,7 @@
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, Held, RunCtx, StageReport};
+use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::ingest::{ingest, IngestCtx, Ingested};
 use crate::spapi::model::orders::parse_order;
 
@@ -13,28 +13,34 @@ use crate::spapi::model::orders::parse_order;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnrichConfig {
-    /// Store the recipient (name, address, phone) in the encrypted vault. `false` skips the
-    /// recipient entirely; labels still come from Amazon.
-    pub collect_pii: bool,
     /// Re-read orders that arrived without items or amounts with `getOrder`.
     pub refetch_incomplete: bool,
 }
 
 impl Default for EnrichConfig {
     fn default() -> Self {
-        Self { collect_pii: true, refetch_incomplete: true }
+        Self { refetch_incomplete: true }
     }
 }
 
+/// The checked `[enrich]` plan.
+#[derive(Debug, Clone)]
+pub struct EnrichPlan {
+    /// Re-read orders that arrived without their ship-to state.
+    pub refetch_incomplete: bool,
+}
+
 impl EnrichConfig {
-    /// Static checks.
-    pub fn check(&self, _cx: &mut CheckCx<'_, '_>) {}
+    /// Build the plan (nothing to check).
+    pub fn build(&self, _cx: &mut BuildCx<'_>) -> EnrichPlan {
+        EnrichPlan { refetch_incomplete: self.refetch_incomplete }
+    }
 }
 
 /// Run the stage: re-read Easy Ship orders that are ready to ship but arrived without their
 /// ship-to data, and list the orders whose state spelling is unknown (they still ship; the GST
 /// export quarantines them for the CA).
-pub async fn run(config: &EnrichConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+pub async fn run(config: &EnrichPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let mut report = StageReport::default();
     let now = ctx.clock.now();
     let unknown_states: Vec<String> = {

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, Held, RunCtx, StageReport};
+use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::ingest::{ingest, IngestCtx, Ingested};
 use crate::spapi::model::orders::parse_order;
 use crate::spapi::SearchOrdersQuery;
@@ -47,9 +47,40 @@ impl Default for FetchConfig {
     }
 }
 
+/// The checked `[fetch]` plan.
+#[derive(Debug, Clone)]
+pub struct FetchPlan {
+    /// Re-read this far behind the watermark.
+    pub overlap: ChronoDuration,
+    /// How far back the first run reads.
+    pub first_run_lookback: ChronoDuration,
+    /// Orders per page (1 to 100).
+    pub page_size: u32,
+    /// At most this many pages per run (at least 1).
+    pub max_pages: u32,
+}
+
+/// A checked duration: std → chrono (a value chrono cannot hold is reported).
+pub(crate) fn delta(cx: &mut BuildCx<'_>, key: &str, d: Duration) -> ChronoDuration {
+    ChronoDuration::from_std(d).unwrap_or_else(|_| {
+        cx.error(key, "is too long", None);
+        ChronoDuration::zero()
+    })
+}
+
 impl FetchConfig {
-    /// Static checks (no I/O beyond the file system).
-    pub fn check(&self, cx: &mut CheckCx<'_, '_>) {
+    /// Check the options and build the plan.
+    pub fn build(&self, cx: &mut BuildCx<'_>) -> FetchPlan {
+        self.check(cx);
+        FetchPlan {
+            overlap: delta(cx, "overlap", self.overlap),
+            first_run_lookback: delta(cx, "first_run_lookback", self.first_run_lookback),
+            page_size: self.page_size,
+            max_pages: self.max_pages,
+        }
+    }
+
+    fn check(&self, cx: &mut BuildCx<'_>) {
         if !(1..=100).contains(&self.page_size) {
             cx.error("page_size", format!("{} is out of range", self.page_size), Some("Amazon allows 1 to 100 orders per page".into()));
         }
@@ -64,13 +95,12 @@ impl FetchConfig {
 
 /// Run the stage: every page since the watermark minus the overlap, each committed on its own;
 /// the watermark moves only after the last page is committed.
-pub async fn run(config: &FetchConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let api = ctx.api()?;
     let now = ctx.clock.now();
     let mut report = StageReport::default();
     let watermark = store_orders::watermark(ctx.store.conn(), WATERMARK)?;
-    let overlap = ChronoDuration::from_std(config.overlap).unwrap_or(ChronoDuration::hours(2));
-    let lookback = ChronoDuration::from_std(config.first_run_lookback).unwrap_or(ChronoDuration::days(7));
+    let (overlap, lookback) = (config.overlap, config.first_run_lookback);
     let after = match watermark {
         Some(w) => w - overlap,
         None => now - lookback,

@@ -1,11 +1,19 @@
 //! The stage registry: a closed set of stages, one module each, dispatched by one `match`.
 //!
-//! Adding a stage means one [`StageKind`] variant, one module with its `<Name>Config` (serde, the
-//! pipeline reference for the seller) and its `run`, and one arm in each `match` below; the
-//! compiler points at every place that must change.
+//! Each stage module holds two layers, in the manner of Vector's `FilterConfig::build()` and
+//! ripgrep's low/high args: `<Name>Config` (serde, exactly what the seller may write in the
+//! stage's table; its field docs are the pipeline reference) and `<Name>Plan` (checked, with real
+//! types: durations, windows, weekdays, loaded files), made by `build`. Only plans run.
+//!
+//! Adding a stage means one [`StageKind`] variant, one module with its config, plan, `build` and
+//! `run`, and one arm in each `match` below; the compiler points at every place that must change.
+//! This module knows nothing of TOML or spans: problems are reported by key to a [`BuildCx`], and
+//! [`crate::pipeline`] turns them into `file:line:col` diagnostics.
 //!
 //! Invariant: stages never call each other. They share data only through the store, so any stage
-//! can be re-run on its own and a killed run resumes where it stopped.
+//! can be re-run on its own and a killed run resumes where it stopped. Settings more than one part
+//! needs (`collect_pii`, the catalogue) live in the pipeline header, the print command in the app
+//! config; no stage reads another's options.
 
 pub mod confirm;
 pub mod enrich;
@@ -16,16 +24,11 @@ pub mod size;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Range;
 use std::path::Path;
 
-use serde_spanned::Spanned;
-use toml::de::DeValue;
-
+use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::AppConfig;
-use crate::pipeline::diagnostic::Reporter;
-use crate::pipeline::spec::deserialize_table;
 use crate::spapi::SpApi;
 use crate::store::Store;
 use crate::vault::Vault;
@@ -88,37 +91,29 @@ impl StageKind {
         }
     }
 
-    /// Parse this stage's table (absent → defaults) and run its static checks.
-    pub fn parse(self, table: Option<&Spanned<DeValue<'_>>>, cx: &mut CheckCx<'_, '_>) -> Option<StageConfig> {
-        fn get<T: serde::de::DeserializeOwned + Default>(
-            kind: StageKind,
-            table: Option<&Spanned<DeValue<'_>>>,
-            cx: &mut CheckCx<'_, '_>,
-        ) -> Option<T> {
-            match table {
-                Some(table) => deserialize_table(table, &format!("[{}]", kind.name()), cx.rep),
-                None => Some(T::default()),
-            }
+    /// This stage's options when the pipeline has no table for it.
+    pub fn default_config(self) -> StageConfig {
+        match self {
+            StageKind::Fetch => StageConfig::Fetch(Default::default()),
+            StageKind::Enrich => StageConfig::Enrich(Default::default()),
+            StageKind::Size => StageConfig::Size(Default::default()),
+            StageKind::Schedule => StageConfig::Schedule(Default::default()),
+            StageKind::Confirm => StageConfig::Confirm(Default::default()),
+            StageKind::Retain => StageConfig::Retain(Default::default()),
         }
-        let before = cx.rep_count();
-        let config = match self {
-            StageKind::Fetch => StageConfig::Fetch(get(self, table, cx)?),
-            StageKind::Enrich => StageConfig::Enrich(get(self, table, cx)?),
-            StageKind::Size => StageConfig::Size(get(self, table, cx)?),
-            StageKind::Schedule => StageConfig::Schedule(get(self, table, cx)?),
-            StageKind::Confirm => StageConfig::Confirm(get(self, table, cx)?),
-            StageKind::Retain => StageConfig::Retain(get(self, table, cx)?),
-        };
-        // Checks run even when some keys failed to parse, so every problem shows at once.
-        match &config {
-            StageConfig::Fetch(c) => c.check(cx),
-            StageConfig::Enrich(c) => c.check(cx),
-            StageConfig::Size(c) => c.check(cx),
-            StageConfig::Schedule(c) => c.check(cx),
-            StageConfig::Confirm(c) => c.check(cx),
-            StageConfig::Retain(c) => c.check(cx),
-        }
-        (cx.rep_count() == before).then_some(config)
+    }
+
+    /// Deserialize this stage's table (any serde format; the pipeline loader uses TOML with spans).
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(self, d: D) -> Result<StageConfig, D::Error> {
+        use serde::Deserialize as _;
+        Ok(match self {
+            StageKind::Fetch => StageConfig::Fetch(fetch::FetchConfig::deserialize(d)?),
+            StageKind::Enrich => StageConfig::Enrich(enrich::EnrichConfig::deserialize(d)?),
+            StageKind::Size => StageConfig::Size(size::SizeConfig::deserialize(d)?),
+            StageKind::Schedule => StageConfig::Schedule(schedule::ScheduleConfig::deserialize(d)?),
+            StageKind::Confirm => StageConfig::Confirm(confirm::ConfirmConfig::deserialize(d)?),
+            StageKind::Retain => StageConfig::Retain(retain::RetainConfig::deserialize(d)?),
+        })
     }
 }
 
@@ -128,7 +123,7 @@ impl fmt::Display for StageKind {
     }
 }
 
-/// A stage's validated configuration: the plan for one step of a run.
+/// A stage's options as written (the raw layer).
 #[derive(Debug, Clone)]
 pub enum StageConfig {
     /// `[fetch]`
@@ -158,15 +153,61 @@ impl StageConfig {
         }
     }
 
+    /// Check the options and build the plan. Every problem is reported to `cx` (all of them,
+    /// not just the first); the plan is `None` if there was any.
+    pub fn build(&self, cx: &mut BuildCx<'_>) -> Option<StagePlan> {
+        let before = cx.problems.len();
+        let plan = match self {
+            StageConfig::Fetch(c) => StagePlan::Fetch(c.build(cx)),
+            StageConfig::Enrich(c) => StagePlan::Enrich(c.build(cx)),
+            StageConfig::Size(c) => StagePlan::Size(c.build(cx)?),
+            StageConfig::Schedule(c) => StagePlan::Schedule(c.build(cx)?),
+            StageConfig::Confirm(c) => StagePlan::Confirm(c.build(cx)),
+            StageConfig::Retain(c) => StagePlan::Retain(c.build(cx)),
+        };
+        (cx.problems.len() == before).then_some(plan)
+    }
+}
+
+/// A stage's checked plan: what one step of a run does.
+#[derive(Debug, Clone)]
+pub enum StagePlan {
+    /// `fetch`
+    Fetch(fetch::FetchPlan),
+    /// `enrich`
+    Enrich(enrich::EnrichPlan),
+    /// `size`
+    Size(size::SizePlan),
+    /// `schedule`
+    Schedule(schedule::SchedulePlan),
+    /// `confirm`
+    Confirm(confirm::ConfirmPlan),
+    /// `retain`
+    Retain(retain::RetainPlan),
+}
+
+impl StagePlan {
+    /// Which stage this is.
+    pub fn kind(&self) -> StageKind {
+        match self {
+            StagePlan::Fetch(_) => StageKind::Fetch,
+            StagePlan::Enrich(_) => StageKind::Enrich,
+            StagePlan::Size(_) => StageKind::Size,
+            StagePlan::Schedule(_) => StageKind::Schedule,
+            StagePlan::Confirm(_) => StageKind::Confirm,
+            StagePlan::Retain(_) => StageKind::Retain,
+        }
+    }
+
     /// Run the stage.
     pub async fn run(&self, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
         match self {
-            StageConfig::Fetch(c) => fetch::run(c, ctx).await,
-            StageConfig::Enrich(c) => enrich::run(c, ctx).await,
-            StageConfig::Size(c) => size::run(c, ctx).await,
-            StageConfig::Schedule(c) => schedule::run(c, ctx).await,
-            StageConfig::Confirm(c) => confirm::run(c, ctx).await,
-            StageConfig::Retain(c) => retain::run(c, ctx).await,
+            StagePlan::Fetch(p) => fetch::run(p, ctx).await,
+            StagePlan::Enrich(p) => enrich::run(p, ctx).await,
+            StagePlan::Size(p) => size::run(p, ctx).await,
+            StagePlan::Schedule(p) => schedule::run(p, ctx).await,
+            StagePlan::Confirm(p) => confirm::run(p, ctx).await,
+            StagePlan::Retain(p) => retain::run(p, ctx).await,
         }
     }
 }
@@ -183,13 +224,13 @@ pub struct RunCtx<'a> {
     pub config: &'a AppConfig,
     /// Data directory.
     pub home: &'a Path,
-    /// Folder of the pipeline file (relative paths in it start here).
-    pub base_dir: &'a Path,
+    /// The SKU catalogue of the pipeline header (loaded when `size` is in the plan).
+    pub catalog: Option<&'a Catalog>,
     /// The SP-API client, when credentials are available.
     pub api: Option<&'a SpApi>,
     /// The PII vault.
     pub vault: &'a mut Vault,
-    /// Whether the recipient is stored at all (`[enrich] collect_pii`).
+    /// Whether the recipient is stored at all (the pipeline header's `collect_pii`).
     pub collect_pii: bool,
 }
 
@@ -225,33 +266,36 @@ impl StageReport {
     }
 }
 
-/// Context for a stage's static checks: reports problems at the offending key.
-pub struct CheckCx<'r, 'a> {
-    /// The diagnostics sink for the file.
-    pub rep: &'r mut Reporter<'a>,
-    /// The stage's table, when the file has one.
-    pub table: Option<&'r Spanned<DeValue<'r>>>,
-    /// Where to point when the table is absent (the stage's entry in `stages`).
-    pub fallback: Range<usize>,
-    /// Directory that relative paths in the file are resolved against.
-    pub base_dir: &'r Path,
-    /// The stage being checked.
-    pub kind: StageKind,
+/// One problem with a stage's options: the key it is about, what is wrong, and a hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The option's key in the stage's table.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
 }
 
-impl CheckCx<'_, '_> {
-    /// Report a problem with `key` of this stage's table.
-    pub fn error(&mut self, key: &str, message: impl Into<String>, help: Option<String>) {
-        let span = self
-            .table
-            .and_then(|t| t.get_ref().as_table())
-            .and_then(|t| t.iter().find(|(k, _)| k.get_ref() == key).map(|(_, v)| v.span()))
-            .or_else(|| self.table.map(|t| t.span()))
-            .unwrap_or_else(|| self.fallback.clone());
-        self.rep.error(span, format!("[{}] {key}: {}", self.kind, message.into()), help);
+/// What `build` needs: where relative paths start, and where problems go.
+#[derive(Debug)]
+pub struct BuildCx<'a> {
+    /// The stage being built.
+    pub kind: StageKind,
+    /// Folder that relative paths in the pipeline file are resolved against.
+    pub base_dir: &'a Path,
+    /// Problems found so far.
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> BuildCx<'a> {
+    /// A context for `kind` with paths relative to `base_dir`.
+    pub fn new(kind: StageKind, base_dir: &'a Path) -> Self {
+        Self { kind, base_dir, problems: Vec::new() }
     }
 
-    fn rep_count(&self) -> usize {
-        self.rep.count()
+    /// Report a problem with `key` of this stage's table.
+    pub fn error(&mut self, key: &str, message: impl Into<String>, help: Option<String>) {
+        self.problems.push(Problem { key: key.to_owned(), message: message.into(), help });
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, RunCtx, StageReport};
+use super::{BuildCx, RunCtx, StageReport};
 use crate::retention;
 
 /// `[retain]` options.
@@ -20,13 +20,22 @@ impl Default for RetainConfig {
     }
 }
 
+/// The checked `[retain]` plan.
+#[derive(Debug, Clone, Default)]
+pub struct RetainPlan {
+    /// Checkpoint the database after a purge.
+    pub checkpoint: bool,
+}
+
 impl RetainConfig {
-    /// Static checks.
-    pub fn check(&self, _cx: &mut CheckCx<'_, '_>) {}
+    /// Build the plan (nothing to check).
+    pub fn build(&self, _cx: &mut BuildCx<'_>) -> RetainPlan {
+        RetainPlan { checkpoint: self.checkpoint }
+    }
 }
 
 /// Run the stage.
-pub async fn run(config: &RetainConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+pub async fn run(config: &RetainPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let now = ctx.clock.now();
     let out = retention::enforce(ctx.store, ctx.vault, ctx.home, &ctx.config.retention, now, Some(ctx.run_id), false)?;
     let mut report = StageReport::default();

@@ -7,7 +7,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, Held, RunCtx, StageReport};
+use super::{BuildCx, Held, RunCtx, StageReport};
+use crate::clock::ist;
 use crate::spapi::model::easy_ship::{
     CreateScheduledPackageRequest, Dimensions, EasyShipCode, HandoverMethod, ListHandoverSlotsRequest, Package, PackageDetails, TimeSlot, Weight,
 };
@@ -108,17 +109,65 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
     Ok(window)
 }
 
-const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+/// A day with no handover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SkipDay {
+    /// Every such weekday (India time).
+    Weekday(chrono::Weekday),
+    /// One date (India time).
+    Date(chrono::NaiveDate),
+}
+
+impl SkipDay {
+    /// Parse `"sunday"` (any case, also `"sun"`) or `"2026-11-08"`.
+    pub fn parse(text: &str) -> Option<SkipDay> {
+        if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+            return Some(SkipDay::Date(date));
+        }
+        text.parse::<chrono::Weekday>().ok().map(SkipDay::Weekday)
+    }
+
+    /// Whether a local (IST) date is this day.
+    pub fn matches(self, local: chrono::NaiveDate) -> bool {
+        match self {
+            SkipDay::Weekday(w) => local.weekday() == w,
+            SkipDay::Date(d) => local == d,
+        }
+    }
+}
+
+/// The checked `[schedule]` plan.
+#[derive(Debug, Clone)]
+pub struct SchedulePlan {
+    /// Slot choice.
+    pub slot_policy: SlotPolicy,
+    /// The preferred window (present exactly when the policy is `preferred-window`, or given).
+    pub preferred_window: Option<Window>,
+    /// Handover method.
+    pub handover: Handover,
+    /// Days with no handover.
+    pub skip_days: Vec<SkipDay>,
+    /// At most this many orders per run (at least 1).
+    pub max_orders_per_run: u32,
+    /// Re-listing attempts after an expired slot (0 to 10).
+    pub max_slot_retries: u32,
+    /// Send the documents feed.
+    pub documents_feed: bool,
+    /// Batch documents feeds this far apart...
+    pub documents_every: chrono::Duration,
+    /// ...unless a pickup starts within this.
+    pub documents_lead: chrono::Duration,
+}
 
 impl ScheduleConfig {
-    /// Static checks.
-    pub fn check(&self, cx: &mut CheckCx<'_, '_>) {
+    /// Check the options and build the plan.
+    pub fn build(&self, cx: &mut BuildCx<'_>) -> Option<SchedulePlan> {
+        let mut preferred_window = None;
         match (&self.preferred_window, self.slot_policy) {
-            (Some(window), _) => {
-                if let Err(msg) = parse_window(window) {
-                    cx.error("preferred_window", msg, Some("write e.g. \"10:00-14:00\" (India time)".into()));
-                }
-            }
+            (Some(window), _) => match parse_window(window) {
+                Ok(w) => preferred_window = Some(w),
+                Err(msg) => cx.error("preferred_window", msg, Some("write e.g. \"10:00-14:00\" (India time)".into())),
+            },
             (None, SlotPolicy::PreferredWindow) => cx.error(
                 "slot_policy",
                 "\"preferred-window\" needs `preferred_window`",
@@ -126,12 +175,11 @@ impl ScheduleConfig {
             ),
             (None, SlotPolicy::Earliest) => {}
         }
+        let mut skip_days = Vec::new();
         for day in &self.skip_days {
-            let lower = day.to_ascii_lowercase();
-            let is_weekday = WEEKDAYS.contains(&lower.as_str());
-            let is_date = chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok();
-            if !is_weekday && !is_date {
-                cx.error("skip_days", format!("{day:?} is neither a weekday nor a date"), Some("use \"sunday\" or \"2026-11-08\"".into()));
+            match SkipDay::parse(day) {
+                Some(d) => skip_days.push(d),
+                None => cx.error("skip_days", format!("{day:?} is neither a weekday nor a date"), Some("use \"sunday\" or \"2026-11-08\"".into())),
             }
         }
         if self.max_orders_per_run == 0 {
@@ -140,21 +188,26 @@ impl ScheduleConfig {
         if self.max_slot_retries > 10 {
             cx.error("max_slot_retries", format!("{} retries would hammer Amazon", self.max_slot_retries), Some("use 0 to 10".into()));
         }
+        Some(SchedulePlan {
+            slot_policy: self.slot_policy,
+            preferred_window,
+            handover: self.handover,
+            skip_days,
+            max_orders_per_run: self.max_orders_per_run,
+            max_slot_retries: self.max_slot_retries,
+            documents_feed: self.documents_feed,
+            documents_every: super::fetch::delta(cx, "documents_every", self.documents_every),
+            documents_lead: super::fetch::delta(cx, "documents_lead", self.documents_lead),
+        })
     }
 }
 
-/// India time.
-fn ist() -> chrono::FixedOffset {
-    crate::sandbox::world::ist()
-}
-
-/// Pick a slot by the policy: allowed method, not on a skipped day, starting after `now`; in the
-/// preferred window if one is set and offered, else the earliest.
-pub fn choose_slot<'s>(slots: &'s [TimeSlot], config: &ScheduleConfig, now: DateTime<Utc>) -> Option<&'s TimeSlot> {
-    let skip: Vec<String> = config.skip_days.iter().map(|d| d.to_ascii_lowercase()).collect();
+/// Choose a slot: the allowed ones (handover method, not started, not on a skip day), earliest
+/// first; with `preferred-window` the earliest that starts inside the window, if any.
+pub fn choose_slot<'s>(slots: &'s [TimeSlot], plan: &SchedulePlan, now: DateTime<Utc>) -> Option<&'s TimeSlot> {
     let mut allowed: Vec<&TimeSlot> = slots
         .iter()
-        .filter(|s| match (config.handover, &s.handover_method) {
+        .filter(|s| match (plan.handover, &s.handover_method) {
             (Handover::Any, _) | (Handover::Pickup, None) => true,
             (Handover::Pickup, Some(m)) => *m == HandoverMethod::Pickup,
             (Handover::Dropoff, Some(m)) => *m == HandoverMethod::Dropoff,
@@ -163,16 +216,14 @@ pub fn choose_slot<'s>(slots: &'s [TimeSlot], config: &ScheduleConfig, now: Date
         .filter(|s| s.start_time.is_none_or(|t| t > now))
         .filter(|s| {
             s.start_time.is_none_or(|t| {
-                let local = t.with_timezone(&ist());
-                let weekday = WEEKDAYS[local.weekday().num_days_from_monday() as usize];
-                let date = local.date_naive().format("%Y-%m-%d").to_string();
-                !skip.iter().any(|d| d == weekday || *d == date)
+                let local = t.with_timezone(&ist()).date_naive();
+                !plan.skip_days.iter().any(|d| d.matches(local))
             })
         })
         .collect();
     allowed.sort_by_key(|s| s.start_time);
-    if config.slot_policy == SlotPolicy::PreferredWindow {
-        if let Some(window) = config.preferred_window.as_deref().and_then(|w| parse_window(w).ok()) {
+    if plan.slot_policy == SlotPolicy::PreferredWindow {
+        if let Some(window) = plan.preferred_window {
             let inside = allowed.iter().find(|s| {
                 s.start_time.is_some_and(|t| {
                     let local = t.with_timezone(&ist());
@@ -203,7 +254,7 @@ fn scheduled_from(pkg: &Package) -> Scheduled {
 }
 
 /// Run the stage.
-pub async fn run(config: &ScheduleConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+pub async fn run(config: &SchedulePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let api = ctx.api()?;
     let mut report = StageReport::default();
     reconcile_intents(api, ctx, &mut report).await?;
@@ -257,7 +308,7 @@ fn refused(err: &ApiError) -> String {
     }
 }
 
-async fn schedule_one(api: &SpApi, config: &ScheduleConfig, ctx: &mut RunCtx<'_>, pkg: &PackageRow, report: &mut StageReport) -> anyhow::Result<()> {
+async fn schedule_one(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<'_>, pkg: &PackageRow, report: &mut StageReport) -> anyhow::Result<()> {
     let order_id = pkg.order_id.clone();
     let dims = Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2);
     let weight = Weight::grams(pkg.weight_g);
@@ -390,13 +441,12 @@ async fn reconcile_feed_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut 
 }
 
 /// One documents feed for every scheduled package that has not asked for its label yet.
-async fn request_documents(api: &SpApi, config: &ScheduleConfig, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
+async fn request_documents(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
     reconcile_feed_intents(api, ctx, report).await?;
     let conn = ctx.store.conn();
     let now = ctx.clock.now();
     let last_feed: Option<chrono::DateTime<Utc>> = conn.query_row("SELECT max(created_at) FROM feeds WHERE state <> 'failed'", [], |r| r.get(0))?;
-    let every = chrono::Duration::from_std(config.documents_every).unwrap_or(chrono::Duration::hours(3));
-    let lead = chrono::Duration::from_std(config.documents_lead).unwrap_or(chrono::Duration::hours(12));
+    let (every, lead) = (config.documents_every, config.documents_lead);
     if last_feed.is_some_and(|t| now - t < every) {
         let urgent: i64 = conn.query_row(
             "SELECT count(*) FROM packages WHERE state = 'scheduled' AND docs_state IS NULL AND (slot_start IS NULL OR slot_start < ?)",
@@ -480,5 +530,65 @@ mod tests {
         assert!(parse_window("14:00-10:00").is_err());
         assert!(parse_window("25:00-26:00").is_err());
         assert!(parse_window("ten-two").is_err());
+    }
+
+    fn at(day: u32, hour_ist: u32) -> DateTime<Utc> {
+        use chrono::TimeZone as _;
+        // 2026-12-06 is a Sunday.
+        ist().with_ymd_and_hms(2026, 12, day, hour_ist, 0, 0).single().expect("time").with_timezone(&Utc)
+    }
+
+    fn slot(id: &str, start: DateTime<Utc>, method: Option<HandoverMethod>) -> TimeSlot {
+        TimeSlot { slot_id: id.into(), start_time: Some(start), end_time: Some(start + chrono::Duration::hours(2)), handover_method: method }
+    }
+
+    fn plan(policy: SlotPolicy, window: Option<&str>, handover: Handover, skip: &[&str]) -> SchedulePlan {
+        let config = ScheduleConfig {
+            slot_policy: policy,
+            preferred_window: window.map(str::to_owned),
+            handover,
+            skip_days: skip.iter().map(|s| (*s).to_owned()).collect(),
+            ..ScheduleConfig::default()
+        };
+        let mut cx = BuildCx::new(crate::stage::StageKind::Schedule, std::path::Path::new("."));
+        let plan = config.build(&mut cx).expect("plan");
+        assert!(cx.problems.is_empty(), "{:?}", cx.problems);
+        plan
+    }
+
+    #[test]
+    fn slot_choice_follows_policy_window_handover_and_skip_days() {
+        let now = at(5, 8);
+        let slots = vec![
+            slot("sat-late", at(5, 16), Some(HandoverMethod::Pickup)),
+            slot("sat-early", at(5, 10), Some(HandoverMethod::Dropoff)),
+            slot("past", at(5, 6), Some(HandoverMethod::Pickup)),
+            slot("sun", at(6, 9), Some(HandoverMethod::Pickup)),
+            slot("mon-noon", at(7, 12), Some(HandoverMethod::Pickup)),
+        ];
+        let pick = |p: &SchedulePlan| choose_slot(&slots, p, now).map(|s| s.slot_id.clone());
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Any, &[])).as_deref(), Some("sat-early"), "earliest of any method, never one already started");
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &[])).as_deref(), Some("sat-late"), "pickup only");
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Dropoff, &[])).as_deref(), Some("sat-early"));
+        assert_eq!(pick(&plan(SlotPolicy::PreferredWindow, Some("11:00-13:00"), Handover::Pickup, &[])).as_deref(), Some("mon-noon"), "inside the window (India time)");
+        assert_eq!(pick(&plan(SlotPolicy::PreferredWindow, Some("20:00-21:00"), Handover::Pickup, &[])).as_deref(), Some("sat-late"), "no slot in the window: the earliest allowed");
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["Saturday"])).as_deref(), Some("sun"), "weekday names in any case");
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["saturday", "2026-12-06"])).as_deref(), Some("mon-noon"), "dates too");
+        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Dropoff, &["saturday"])), None, "nothing allowed: no slot");
+    }
+
+    #[test]
+    fn the_plan_has_real_types_and_every_problem_is_reported() {
+        let config = ScheduleConfig {
+            slot_policy: SlotPolicy::PreferredWindow,
+            skip_days: vec!["funday".into(), "sun".into(), "2026-13-01".into()],
+            max_orders_per_run: 0,
+            ..ScheduleConfig::default()
+        };
+        let mut cx = BuildCx::new(crate::stage::StageKind::Schedule, std::path::Path::new("."));
+        let _ = config.build(&mut cx);
+        let keys: Vec<&str> = cx.problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["slot_policy", "skip_days", "skip_days", "max_orders_per_run"]);
+        assert_eq!(SkipDay::parse("Sun"), Some(SkipDay::Weekday(chrono::Weekday::Sun)));
     }
 }

@@ -4,17 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{CheckCx, Held, RunCtx, StageReport};
-use crate::catalog::{self, Catalog, Line};
+use super::{BuildCx, Held, RunCtx, StageReport};
+use crate::catalog::{self, BoxSpec, Line};
 use crate::store::orders as store_orders;
 
 /// `[size]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SizeConfig {
-    /// SKU catalogue (CSV: sku, title, hsn, gst_rate, weight_g, length_cm, width_cm, height_cm),
-    /// relative to the pipeline file.
-    pub catalog: String,
     /// Box list (TOML), relative to the pipeline file.
     pub boxes: String,
     /// Padding added around the items on each side, in millimetres.
@@ -23,43 +20,50 @@ pub struct SizeConfig {
 
 impl Default for SizeConfig {
     fn default() -> Self {
-        Self { catalog: "../config/catalog.csv".into(), boxes: "../config/boxes.toml".into(), padding_mm: 5 }
+        Self { boxes: "../config/boxes.toml".into(), padding_mm: 5 }
     }
 }
 
+/// The checked `[size]` plan: the box list loaded. (The SKU catalogue is in the pipeline
+/// header: the GST export needs it too.)
+#[derive(Debug, Clone)]
+pub struct SizePlan {
+    /// The boxes the seller keeps.
+    pub boxes: Vec<BoxSpec>,
+    /// Padding around the items per side, millimetres (0 to 100).
+    pub padding_mm: u32,
+}
+
 impl SizeConfig {
-    /// Static checks: the referenced files exist.
-    pub fn check(&self, cx: &mut CheckCx<'_, '_>) {
-        for (key, path) in [("catalog", &self.catalog), ("boxes", &self.boxes)] {
-            let resolved = cx.base_dir.join(path);
-            if !resolved.is_file() {
-                cx.error(
-                    key,
-                    format!("file {path:?} not found (looked for {})", resolved.display()),
-                    Some("paths are relative to the pipeline file's folder".into()),
-                );
-                continue;
-            }
-            let problem = if key == "catalog" {
-                Catalog::load(&resolved).err()
-            } else {
-                catalog::load_boxes(&resolved).err()
-            };
-            if let Some(err) = problem {
-                cx.error(key, format!("{err:#}"), Some("fix the file; every bad row is listed".into()));
-            }
-        }
+    /// Check the options, load the box list and build the plan.
+    pub fn build(&self, cx: &mut BuildCx<'_>) -> Option<SizePlan> {
         if self.padding_mm > 100 {
             cx.error("padding_mm", format!("{} mm of padding is implausible", self.padding_mm), Some("use 0 to 100".into()));
+        }
+        let resolved = cx.base_dir.join(&self.boxes);
+        if !resolved.is_file() {
+            cx.error(
+                "boxes",
+                format!("file {:?} not found (looked for {})", self.boxes, resolved.display()),
+                Some("paths are relative to the pipeline file's folder".into()),
+            );
+            return None;
+        }
+        match catalog::load_boxes(&resolved) {
+            Ok(boxes) => Some(SizePlan { boxes, padding_mm: self.padding_mm }),
+            Err(err) => {
+                cx.error("boxes", format!("{err:#}"), Some("fix the file; every bad row is listed".into()));
+                None
+            }
         }
     }
 }
 
 /// Run the stage: a box for every unshipped Easy Ship order not yet scheduled; unknown SKUs and
 /// orders no box fits are held with the reason.
-pub async fn run(config: &SizeConfig, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
-    let catalog = Catalog::load(&ctx.base_dir.join(&config.catalog))?;
-    let boxes = catalog::load_boxes(&ctx.base_dir.join(&config.boxes))?;
+pub async fn run(config: &SizePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
+    let catalog = ctx.catalog.ok_or_else(|| anyhow::anyhow!("the size stage runs without the pipeline's SKU catalogue"))?;
+    let boxes = &config.boxes;
     let now = ctx.clock.now();
     let mut report = StageReport::default();
     let mut decisions: Vec<(String, Result<catalog::Packed, String>)> = Vec::new();

@@ -21,6 +21,8 @@ pub mod credentials;
 pub mod keystore;
 pub mod protect;
 
+pub use crate::pii::Pii;
+
 use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -87,40 +89,6 @@ impl PiiField {
     /// The field with this stored name.
     pub fn from_name(name: &str) -> Option<PiiField> {
         PiiField::ALL.into_iter().find(|f| f.name() == name)
-    }
-}
-
-/// A piece of customer PII in memory. Prints as a redaction marker; wiped on drop.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Pii(Zeroizing<String>);
-
-impl Pii {
-    /// Wrap a value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(Zeroizing::new(value.into()))
-    }
-
-    /// The plaintext; only for sending to Amazon or printing a label.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Pii {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[PII redacted]")
-    }
-}
-
-impl fmt::Display for Pii {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[PII redacted]")
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Pii {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d).map(Pii::new)
     }
 }
 

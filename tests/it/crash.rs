@@ -80,12 +80,10 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     sb.with_world_mut(|w| w.without_cancellations());
     let home = tempfile::tempdir().expect("home");
     let pipeline = write_embedded(home.path()).expect("pipeline");
-    // Labels are printed too, so kills land while a plaintext label file exists.
-    let text = std::fs::read_to_string(&pipeline).expect("pipeline").replace("# print_command = \"lp {file}\"", "print_command = \"true {file}\"");
-    assert!(text.contains("print_command = \"true {file}\""));
-    std::fs::write(&pipeline, text).expect("pipeline");
+
     let config = home.path().join("sandbox.toml");
-    std::fs::write(&config, sb.config_toml()).expect("config");
+    // Labels are printed too, so kills land while a plaintext label file exists.
+    std::fs::write(&config, format!("{}\n[labels]\nprint_command = \"true {{file}}\"\n", sb.config_toml())).expect("config");
 
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0xC4A5);
     let mut labels = BTreeMap::<String, usize>::new();

@@ -10,18 +10,22 @@ use dakiya::store::Store;
 
 use crate::support::spapi::sandbox;
 
-fn pipeline(home: &Path, stages: &str, print_command: Option<&str>) -> std::path::PathBuf {
+fn pipeline(home: &Path, stages: &str) -> std::path::PathBuf {
     dakiya::demo::write_embedded(home).expect("files");
     let mut text = format!("version = 1\nstages = [{stages}]\n");
     if stages.contains("size") {
-        text.push_str("[size]\ncatalog = \"../config/catalog.csv\"\nboxes = \"../config/boxes.toml\"\n");
-    }
-    if let Some(cmd) = print_command {
-        text.push_str(&format!("[confirm]\nprint_command = {}\n", toml::Value::String(cmd.to_owned())));
+        text.push_str("catalog = \"../config/catalog.csv\"\n[size]\nboxes = \"../config/boxes.toml\"\n");
     }
     let path = home.join("pipelines/test.toml");
     std::fs::write(&path, text).expect("pipeline");
     path
+}
+
+/// The sandbox's app config with a print command.
+fn printing(sb: &dakiya::sandbox::Sandbox, print_command: &str) -> AppConfig {
+    let mut config = dakiya::demo::sandbox_config(sb, 2000.0);
+    config.labels.print_command = Some(print_command.to_owned());
+    config
 }
 
 async fn run(home: &Path, pipeline: &Path, config: &AppConfig, sb: &dakiya::sandbox::Sandbox) -> dakiya::runner::RunReport {
@@ -46,8 +50,8 @@ async fn given_a_print_command_then_every_label_is_printed_and_no_plaintext_rema
     let record = printer.path().join("printed.txt");
     // The "printer" records a hash of each file it got, never the content.
     let cmd = format!("sh -c 'sha256sum \"$1\" >> \"$2\"' sh {{file}} {}", record.display());
-    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", Some(&cmd));
-    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"");
+    let config = printing(&sb, &cmd);
     let report = run(home.path(), &pipeline, &config, &sb).await;
     let states = docs_states(home.path());
     let printed = states.iter().filter(|(_, s)| s.as_deref() == Some("printed")).count();
@@ -65,8 +69,8 @@ async fn given_a_failing_printer_then_no_plaintext_is_left_and_the_encrypted_lab
     let sb = sandbox(SandboxOptions { seed: 9, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
-    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", Some("false {file}"));
-    let config = dakiya::demo::sandbox_config(&sb, 2000.0);
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"");
+    let config = printing(&sb, "false {file}");
     let report = run(home.path(), &pipeline, &config, &sb).await;
     assert!(report.summary().contains("labels_print_failed"), "{}", report.summary());
     let states = docs_states(home.path());
@@ -84,7 +88,7 @@ async fn given_a_feed_message_error_then_only_that_order_is_held() {
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
     let config = dakiya::demo::sandbox_config(&sb, 2000.0);
-    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"", None);
+    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"");
     run(home.path(), &first, &config, &sb).await;
     // Amazon loses one package before the feed is processed: its message fails.
     let victim = {
@@ -96,7 +100,7 @@ async fn given_a_feed_message_error_then_only_that_order_is_held() {
             o.package = None;
         }
     });
-    let second = pipeline(home.path(), "\"confirm\"", None);
+    let second = pipeline(home.path(), "\"confirm\"");
     let report = run(home.path(), &second, &config, &sb).await;
     let held: Vec<String> = report.stages.iter().flat_map(|(_, r, _)| r.held.iter().map(|h| h.order_id.clone())).collect();
     assert_eq!(held, vec![victim.clone()]);
@@ -115,7 +119,7 @@ async fn given_a_run_killed_after_create_feed_when_the_next_run_comes_then_it_ad
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
     let config = dakiya::demo::sandbox_config(&sb, 2000.0);
-    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"", None);
+    let first = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\"");
     run(home.path(), &first, &config, &sb).await;
     // As if killed between Amazon's answer to createFeed and recording it.
     {
@@ -126,7 +130,7 @@ async fn given_a_run_killed_after_create_feed_when_the_next_run_comes_then_it_ad
     assert!(report.summary().contains("feeds_adopted=1"), "{}", report.summary());
     let feeds = sb.journal().iter().filter(|e| e.op == "createFeed").count();
     assert_eq!(feeds, 1, "no second feed for the same packages");
-    let second = pipeline(home.path(), "\"confirm\"", None);
+    let second = pipeline(home.path(), "\"confirm\"");
     run(home.path(), &second, &config, &sb).await;
     assert!(docs_states(home.path()).iter().all(|(_, s)| s.as_deref() == Some("stored")));
 }
@@ -139,7 +143,7 @@ async fn labels_waiting_encrypted_are_listed_printed_and_purged_by_command() {
     let work = tempfile::tempdir().expect("work");
     let home = work.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
-    let pipeline = pipeline(&home, "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", None);
+    let pipeline = pipeline(&home, "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"");
     let config = dakiya::demo::sandbox_config(&sb, 2000.0);
     run(&home, &pipeline, &config, &sb).await;
     let config_file = work.path().join("sandbox.toml");
@@ -186,7 +190,7 @@ async fn given_a_combined_pdf_for_several_orders_when_it_is_printed_then_it_is_d
     let sb = sandbox(SandboxOptions { seed: 15, orders: 4, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
-    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"", None);
+    let pipeline = pipeline(home.path(), "\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\"");
     let config = dakiya::demo::sandbox_config(&sb, 2000.0);
     run(home.path(), &pipeline, &config, &sb).await;
     let store = Store::open(home.path()).expect("db");

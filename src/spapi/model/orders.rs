@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{open_enum, Money};
-use crate::vault::Pii;
+use crate::pii::Pii;
 
 /// `includedData` values dakiya requests.
 pub const INCLUDED_DATA: &[&str] = &["RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES"];
