@@ -63,17 +63,7 @@ pub enum BackupError {
 
 /// Rows per table of an open store.
 pub fn table_rows(store: &Store) -> anyhow::Result<BTreeMap<String, i64>> {
-    let tables: Vec<String> = {
-        let mut stmt = store.conn().prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let mut out = BTreeMap::new();
-    for t in tables {
-        let n: i64 = store.conn().query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))?;
-        out.insert(t, n);
-    }
-    Ok(out)
+    Ok(store.table_rows()?)
 }
 
 /// Write a backup of the (checkpointed) store into `dir`; returns the file. Keeps the newest
@@ -194,13 +184,7 @@ pub fn restore(file: &Path, manifest: BackupManifest, db: &[u8], home: &Path, va
         }
     }
     if !gone.is_empty() {
-        store.tx(|conn| {
-            let mut stmt = conn.prepare("DELETE FROM vault WHERE order_id = ? AND field = ?")?;
-            for (order, field) in &gone {
-                stmt.execute([order, field])?;
-            }
-            Ok(())
-        })?;
+        store.tx(|conn| Ok(crate::store::retention::delete_rows(conn, &gone).map(|_| ())?))?;
         store.checkpoint()?;
     }
     let _ = file;
@@ -237,4 +221,38 @@ pub fn read_recovery(kit: &Path, passphrase: secrecy::SecretString) -> anyhow::R
         out.push((generation, DataKey::from_bytes(arr)));
     }
     Ok(out)
+}
+
+/// `dakiya restore`: open `file` with the backup key of the target's keystore, of the session's
+/// keystore, or of a recovery kit (`kit_keys`), restore it into `target` (never over a database
+/// unless `force`), and create the target's keystore if it has none (adopting the kit's key).
+pub fn restore_into(
+    session: &crate::session::Session,
+    file: &Path,
+    target: &Path,
+    force: bool,
+    kit_keys: Vec<(u32, DataKey)>,
+) -> anyhow::Result<RestoreReport> {
+    use crate::vault::keystore::{Keystore, KeystoreError};
+    let home = session.home();
+    let local = Keystore::open(target, session.protector()?).ok().or_else(|| {
+        if target == home { None } else { session.protector().ok().and_then(|p| Keystore::open(home, p).ok()) }
+    });
+    let lookup = |g: u32| kit_keys.iter().find(|(kg, _)| *kg == g).map(|(_, k)| k.clone()).or_else(|| local.as_ref().and_then(|ks| ks.backup_key_generation(g)));
+    let (manifest, db) = open(file, &lookup)?;
+    // The target's keystore (if any) decides which PII is still readable.
+    let target_vault = match Keystore::open(target, session.protector()?) {
+        Ok(ks) => Some(Vault::new(ks)),
+        Err(KeystoreError::Missing(_)) => None,
+        Err(err) => return Err(err.into()),
+    };
+    let report = restore(file, manifest, &db, target, target_vault.as_ref(), force)?;
+    if target_vault.is_none() {
+        let now = session.clock.now();
+        let mut ks = Keystore::create(target, session.protector()?, now)?;
+        if let Some((g, k)) = kit_keys.into_iter().next() {
+            ks.adopt_backup_key(g, k, now)?;
+        }
+    }
+    Ok(report)
 }

@@ -455,6 +455,18 @@ pub fn recovery_passphrase_from_env() -> Option<SecretString> {
     std::env::var("DAKIYA_RECOVERY_PASSPHRASE").ok().filter(|p| !p.is_empty()).map(SecretString::from)
 }
 
+/// The working directory (relative pipeline paths in `task install` start here).
+#[allow(clippy::disallowed_methods)]
+pub fn current_dir() -> std::io::Result<PathBuf> {
+    std::env::current_dir()
+}
+
+/// This executable's path (what the scheduled task starts).
+#[allow(clippy::disallowed_methods)]
+pub fn current_exe() -> std::io::Result<PathBuf> {
+    std::env::current_exe()
+}
+
 /// Names of environment variables a child process (the print command) must not inherit: every
 /// `DAKIYA_*` variable (passphrases, SP-API secrets in CI) and anything else that looks like a
 /// secret (`*SECRET*`, `*TOKEN*`, `*PASSWORD*`, `*PASSPHRASE*`, `*CREDENTIAL*`, `*API_KEY*`,

@@ -19,7 +19,8 @@ use crate::outcome::Outcome;
 use crate::runner::{self, RunEnv, RunReport};
 use crate::sandbox::{Sandbox, SandboxOptions, CLIENT_ID, CLIENT_SECRET, MERCHANT_ID, REFRESH_TOKEN};
 use crate::store::Store;
-use crate::{lock, pipeline, session};
+use crate::session::Session;
+use crate::{lock, pipeline};
 
 /// The default pipeline, catalogue and boxes shipped in the binary.
 pub const HOURLY_PIPELINE: &str = include_str!("../pipelines/hourly.toml");
@@ -62,8 +63,9 @@ pub async fn run_once(home: &Path, pipeline_path: &Path, config: &AppConfig, clo
     let plan = pipeline::load_or_invalid(pipeline_path)?;
     let _lock = lock::try_acquire(home)?;
     let store = Store::open(home)?;
-    let mut vault = session::open_vault(home, config, &store, clock.as_ref())?;
-    let api = session::client(home, config, Arc::clone(&clock))?;
+    let session = Session::new(home, config.clone(), Arc::clone(&clock));
+    let mut vault = session.open_vault(&store)?;
+    let api = session.client()?;
     let mut env = RunEnv { store: &store, clock: clock.as_ref(), config, home, api: api.as_ref(), api_error: None, vault: &mut vault };
     runner::run(&plan, &mut env).await
 }
@@ -130,17 +132,13 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let first = run_once(home, &pipeline_path, &config, Arc::clone(&clock)).await?;
     print!("{}", first.summary());
     let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
-    let scheduled: Vec<(String, Option<chrono::DateTime<Utc>>, Option<String>)> = {
-        let mut stmt = store.conn().prepare("SELECT order_id, slot_start, handover_method FROM packages WHERE state = 'scheduled' ORDER BY slot_start, order_id LIMIT 5")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let scheduled = crate::store::orders::first_pickups(store.conn(), 5)?;
     println!("  Pickups booked (first five):");
     for (id, start, method) in scheduled {
         let when = start.map_or_else(|| "?".to_owned(), |s| s.with_timezone(&ist).format("%a %d %b %H:%M IST").to_string());
         println!("    {id}  {when}  {}", method.unwrap_or_default());
     }
-    let flagged: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE state_unknown", [], |r| r.get(0))?;
+    let flagged = crate::store::orders::count_state_unknown(store.conn())?;
     println!("  Orders whose ship-to state spelling is unknown (they ship; flagged for the GST export): {flagged}");
     let vault_rows = crate::store::vault::count(store.conn())?;
     println!("  Customer data: {vault_rows} values in the AES-256-GCM vault, none in plain tables.");
@@ -162,7 +160,7 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     print!("{}", fourth.summary());
     let store = Store::open_read_only(&home.join(crate::store::DB_FILE))?;
     let left = crate::store::vault::count(store.conn())?;
-    let purged: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE pii_purged_at IS NOT NULL", [], |r| r.get(0))?;
+    let purged = crate::store::orders::count_pii_purged(store.conn())?;
     drop(store);
     println!("  Vault values left: {left} (PII of orders still in transit or returned later, if any)");
     println!("  Orders whose PII is gone for good: {purged}");

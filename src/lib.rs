@@ -5,15 +5,17 @@
 //! fetches labels and deletes customer data on time. See `ARCHITECTURE.md` for the code map.
 //!
 //! Module map (one line each; details in each module's own doc):
-//! - [`admin`]: keys, credentials, labels, purge, audit, backup/restore, lockdown commands.
+//! - [`audit`]: the compliance report of `dakiya audit`.
 //! - [`backup`]: encrypted backups, restore, the recovery kit.
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
 //! - [`diagnostic`]: `file:line:col: error: …` diagnostics with hints (pipelines and config).
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
+//! - [`home`]: the data directory, created owner-only.
 //! - [`gst`]: GST state codes (and the CA export).
 //! - [`ingest`]: one order from Amazon into the store and the vault: the PII boundary.
-//! - [`cli`]: clap definitions and command dispatch; returns outcomes, never exits.
+//! - [`cli`]: clap definitions and dispatch to [`commands`]; returns outcomes, never exits.
+//! - [`commands`]: one module per command (its clap args and `exec`); wiring and printing only.
 //! - [`config`]: the app config (figment: defaults < file < `DAKIYA_*` env); the only module that
 //!   reads the environment.
 //! - [`clock`]: the injected clock; the only place wall time is read.
@@ -27,23 +29,26 @@
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
 //! - [`runner`]: runs a validated plan, records the run, builds the run report.
 //! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
-//! - [`session`]: assembles protector, vault, credentials and client from the config.
+//! - [`session`]: one command's `Session`: home, config, clock, the protector made once, vault,
+//!   credentials and client.
 //! - [`spapi`]: the Selling Partner API client (the only HTTP to Amazon).
 //! - [`store`]: the DuckDB store, migrations and typed queries; no PII columns.
 //! - [`testing`]: numbered checkpoints for the crash test (sandbox mode only).
 //! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
-pub mod admin;
+pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod diagnostic;
 pub mod docs;
 pub mod gst;
+pub mod home;
 pub mod ingest;
 pub mod lock;
 pub mod lockdown;

@@ -190,21 +190,7 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     let days = 7 * 365;
     let per_day = 300;
     let started = Instant::now();
-    store.conn().execute_batch(&format!(
-        "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, is_easy_ship, is_business, is_cod, ship_state_code, state_unknown, total_paise, currency, first_seen, updated_at)
-         SELECT printf('40%d-%07d-%07d', i % 9 + 1, i // 10000000, i % 10000000), TIMESTAMP '2019-04-01 05:00:00' + to_minutes(CAST((i * 1440) // {per_day} AS BIGINT)),
-                TIMESTAMP '2019-04-01 05:00:00' + to_minutes(CAST((i * 1440) // {per_day} AS BIGINT)), 'SHIPPED', true, i % 50 = 0, i % 4 = 0,
-                ['24','27','29','07','33','19','09','36'][i % 8 + 1], false, 49900 + (i % 7) * 10000, 'INR',
-                TIMESTAMP '2019-04-01 05:00:00', TIMESTAMP '2019-04-01 05:00:00'
-         FROM range({n}) t(i);
-         INSERT INTO order_items (order_id, order_item_id, sku, asin, quantity, item_price_paise, item_tax_paise)
-         SELECT order_id, '1', ['HST-MUG-01','HST-TSHIRT-M','HST-TSHIRT-L','HST-CANDLE-S','HST-DIARY-A5','HST-BOTTLE-1L'][CAST(substr(order_id, 13) AS BIGINT) % 6 + 1], 'B0X', 1, total_paise, (total_paise * 12 + 56) // 112 FROM orders;
-         INSERT INTO packages (order_id, state, sized_at, updated_at, invoice_number, invoice_date)
-         SELECT order_id, 'scheduled', purchase_date, purchase_date, printf('IN-GJ-%08d', row_number() OVER (ORDER BY purchase_date, order_id)), purchase_date FROM orders;
-         CHECKPOINT;",
-        n = days * per_day
-    ))?;
-    let lines: i64 = store.conn().query_row("SELECT count(*) FROM order_items", [], |r| r.get(0))?;
+    let lines = dakiya::store::synthetic::fill_gst_history(&store, days, per_day)?;
     println!("    seeded {lines} order lines in {:.1} s", started.elapsed().as_secs_f64());
     let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
     let period = dakiya::gst::export::Period { label: "7y".into(), from: chrono::NaiveDate::from_ymd_opt(2019, 4, 1).unwrap_or_default(), to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default() };
@@ -268,7 +254,7 @@ fn vault_bench() -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let exe = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| std::path::PathBuf::from("target/release/dakiya"));
-    println!("dakiya benchmarks ({}; {} CPUs)", Utc::now().format("%Y-%m-%d"), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!("dakiya benchmarks ({}; {} CPUs)", dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(calls_per_order())?;
     rt.block_on(wall_vs_floor(0.0))?;

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use duckdb::{params, OptionalExt as _};
 use serde::{Deserialize, Serialize};
 
 use super::{BuildCx, Held, RunCtx, StageReport};
@@ -16,6 +15,7 @@ use crate::spapi::model::feeds::ProcessingStatus;
 use crate::spapi::model::orders::{ConfirmShipmentOrderItem, ConfirmShipmentRequest, PackageDetail};
 use crate::spapi::SpApi;
 use crate::store::orders::{self as store_orders, Scheduled};
+use crate::store::feeds as store_feeds;
 use crate::store::vault as store_vault;
 
 /// `[confirm]` options.
@@ -84,18 +84,14 @@ pub async fn run(config: &ConfirmPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<S
     if config.confirm_shipment {
         confirm_shipments(api, ctx, &mut report).await?;
     }
-    let waiting: i64 = ctx.store.conn().query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0))?;
+    let waiting = crate::store::labels::waiting_count(ctx.store.conn())?;
     report.add("labels_waiting_to_print", waiting as u64);
     Ok(report)
 }
 
 /// Poll submitted documents feeds and store what they produced, encrypted.
 async fn collect_documents(api: &SpApi, config: &ConfirmPlan, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
-    let feeds: Vec<(String, String)> = {
-        let mut stmt = ctx.store.conn().prepare("SELECT local_id, feed_id FROM feeds WHERE state = 'submitted' ORDER BY created_at")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let feeds = store_feeds::submitted(ctx.store.conn())?;
     let poll_every = std::time::Duration::from_secs(10).div_f64(api.limits().scale().max(1.0));
     for (local_id, feed_id) in feeds {
         let started = std::time::Instant::now();
@@ -115,19 +111,11 @@ async fn collect_documents(api: &SpApi, config: &ConfirmPlan, ctx: &mut RunCtx<'
             report.add("feeds_still_processing", 1);
             continue;
         };
-        let orders: Vec<String> = {
-            let mut stmt = ctx.store.conn().prepare("SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = 'requested' ORDER BY order_id")?;
-            let rows = stmt.query_map([&local_id], |r| r.get(0))?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        };
+        let orders = store_feeds::requested_orders(ctx.store.conn(), &local_id)?;
         if feed.processing_status != ProcessingStatus::Done {
             // Cancelled or fatal: ask again next run.
             let now = ctx.clock.now();
-            ctx.store.tx(|conn| {
-                conn.execute("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id = ?", [&local_id])?;
-                conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE local_id = ?", params![now, local_id])?;
-                Ok(())
-            })?;
+            ctx.store.tx(|conn| Ok(store_feeds::fail(conn, &local_id, now)?))?;
             report.add("feeds_failed", 1);
             continue;
         }
@@ -195,11 +183,10 @@ async fn fetch_feed_documents(
     ctx.store.tx(|conn| {
         store_vault::put(conn, &stored, now)?;
         for (order_id, reason) in &failed {
-            conn.execute("UPDATE packages SET docs_state = 'failed' WHERE order_id = ?", [order_id])?;
             store_orders::hold(conn, order_id, reason, now)?;
         }
-        conn.execute("UPDATE packages SET docs_state = 'stored' WHERE feed_id = ? AND docs_state = 'requested'", [local_id])?;
-        conn.execute("UPDATE feeds SET state = 'done', result_document_id = ?, report_id = ?, finished_at = ? WHERE local_id = ?", params![result_document, processing.document_report_reference, now, local_id])?;
+        let failed_orders: Vec<String> = failed.iter().map(|(o, _)| o.clone()).collect();
+        store_feeds::documents_stored(conn, local_id, &failed_orders, result_document, processing.document_report_reference.as_deref(), now)?;
         Ok(())
     })?;
     report.add("documents_stored", stored.len() as u64);
@@ -212,8 +199,7 @@ async fn fetch_feed_documents(
 fn deadlines(ctx: &RunCtx<'_>, orders: &[String]) -> anyhow::Result<Vec<(String, DateTime<Utc>)>> {
     let mut out = Vec::new();
     for order_id in orders {
-        let d: Option<DateTime<Utc>> = ctx.store.conn().query_row("SELECT pii_deadline FROM orders WHERE order_id = ?", [order_id], |r| r.get(0)).optional()?.flatten();
-        if let Some(d) = d {
+        if let Some(d) = store_orders::pii_deadline(ctx.store.conn(), order_id)? {
             out.push((order_id.clone(), d));
         }
     }
@@ -242,11 +228,7 @@ pub fn print_stored(
     only: Option<&[String]>,
     now: DateTime<Utc>,
 ) -> anyhow::Result<(u64, u64)> {
-    let owners: Vec<(String, Option<String>)> = {
-        let mut stmt = store.conn().prepare("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let owners = crate::store::labels::waiting(store.conn())?;
     let mut done_feeds = std::collections::HashSet::new();
     let (mut printed, mut failed) = (0, 0);
     for (order_id, feed) in owners {
@@ -380,14 +362,7 @@ async fn reschedule_missed(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut Stage
 
 /// Orders v0 `confirmShipment` for picked-up packages (only when configured).
 async fn confirm_shipments(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
-    let rows: Vec<(String, String, DateTime<Utc>)> = {
-        let mut stmt = ctx.store.conn().prepare(
-            "SELECT p.order_id, p.tracking_id, COALESCE(p.slot_start, p.scheduled_at) FROM packages p JOIN orders o USING (order_id)
-             WHERE p.state = 'scheduled' AND p.confirmed_at IS NULL AND p.tracking_id IS NOT NULL ORDER BY p.order_id",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let rows = store_orders::shipments_to_confirm(ctx.store.conn())?;
     for (idx, (order_id, tracking, ship_date)) in rows.into_iter().enumerate() {
         let items = store_orders::items(ctx.store.conn(), &order_id)?;
         let body = ConfirmShipmentRequest {
@@ -403,7 +378,7 @@ async fn confirm_shipments(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut Stage
         match api.confirm_shipment(&order_id, &body).await {
             Ok(()) => {
                 let now = ctx.clock.now();
-                ctx.store.tx(|conn| Ok(conn.execute("UPDATE packages SET confirmed_at = ? WHERE order_id = ?", params![now, order_id]).map(|_| ())?))?;
+                ctx.store.tx(|conn| Ok(store_orders::set_confirmed(conn, &order_id, now)?))?;
                 report.add("shipments_confirmed", 1);
             }
             Err(err) if err.is_fatal() => return Err(err).context("confirmShipment failed"),

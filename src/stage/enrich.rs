@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::ingest::{ingest, IngestCtx, Ingested};
 use crate::spapi::model::orders::parse_order;
+use crate::store::orders as store_orders;
 
 /// `[enrich]` options.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,28 +44,12 @@ impl EnrichConfig {
 pub async fn run(config: &EnrichPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<StageReport> {
     let mut report = StageReport::default();
     let now = ctx.clock.now();
-    let unknown_states: Vec<String> = {
-        let mut stmt = ctx.store.conn().prepare("SELECT order_id FROM orders WHERE state_unknown AND pii_purged_at IS NULL ORDER BY order_id")?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let unknown_states = store_orders::unknown_state_orders(ctx.store.conn())?;
     report.add("state_unknown", unknown_states.len() as u64);
     if !config.refetch_incomplete {
         return Ok(report);
     }
-    let incomplete: Vec<String> = {
-        let mut stmt = ctx.store.conn().prepare(
-            // Only a missing ship-to state is worth a call (GST needs it). A missing recipient is
-            // not: without the PII role Amazon never sends it, and asking again would cost a call
-            // per order per run.
-            "SELECT o.order_id FROM orders o
-             WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND o.pii_purged_at IS NULL
-               AND o.ship_state_code IS NULL AND NOT o.state_unknown
-             ORDER BY o.purchase_date, o.order_id LIMIT 50",
-        )?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let incomplete = store_orders::missing_ship_state(ctx.store.conn())?;
     if incomplete.is_empty() {
         return Ok(report);
     }

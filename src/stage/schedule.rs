@@ -14,7 +14,9 @@ use crate::spapi::model::easy_ship::{
 };
 use crate::spapi::model::feeds::{easy_ship_documents_feed, CreateFeedSpecification, EASYSHIP_DOCUMENTS_FEED, FEED_CONTENT_TYPE};
 use crate::spapi::{Error as ApiError, SpApi};
+use crate::store::feeds as store_feeds;
 use crate::store::orders::{self as store_orders, PackageRow, Scheduled};
+use crate::store::states::PackageState;
 
 /// How to choose among the offered handover slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,7 +261,7 @@ pub async fn run(config: &SchedulePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<
     let mut report = StageReport::default();
     reconcile_intents(api, ctx, &mut report).await?;
     let sized: Vec<PackageRow> = {
-        let rows = store_orders::packages_in_state(ctx.store.conn(), "sized")?;
+        let rows = store_orders::packages_in_state(ctx.store.conn(), PackageState::Sized)?;
         let held: std::collections::HashSet<String> = ctx.store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
         rows.into_iter().filter(|p| !held.contains(&p.order_id)).take(config.max_orders_per_run as usize).collect()
     };
@@ -276,7 +278,7 @@ pub async fn run(config: &SchedulePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<
 /// Amazon's reply): ask Amazon. A package means it was created: adopt it. None means it was not:
 /// back to `sized`, to be scheduled again. Nothing is ever created twice.
 async fn reconcile_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
-    for pkg in store_orders::packages_in_state(ctx.store.conn(), "intent")? {
+    for pkg in store_orders::packages_in_state(ctx.store.conn(), PackageState::Intent)? {
         let now = ctx.clock.now();
         match api.get_scheduled_package(&pkg.order_id).await {
             Ok(found) => {
@@ -398,11 +400,7 @@ async fn schedule_one(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<'_>, 
 /// feeds exist since the intent. One we do not know yet is ours: adopt it. None: the feed was
 /// never created; its packages are asked for again. So a killed run never sends a second feed.
 async fn reconcile_feed_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut StageReport) -> anyhow::Result<()> {
-    let intents: Vec<(String, chrono::DateTime<Utc>)> = {
-        let mut stmt = ctx.store.conn().prepare("SELECT local_id, created_at FROM feeds WHERE state = 'intent' ORDER BY created_at")?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let intents = store_feeds::intents(ctx.store.conn())?;
     for (local_id, created_at) in intents {
         let listed = match api.get_documents_feeds_since(created_at - chrono::Duration::minutes(5)).await {
             Ok(listed) => listed,
@@ -412,27 +410,16 @@ async fn reconcile_feed_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut 
                 return Ok(());
             }
         };
-        let known: std::collections::HashSet<String> = {
-            let mut stmt = ctx.store.conn().prepare("SELECT feed_id FROM feeds WHERE feed_id IS NOT NULL")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            rows.collect::<Result<_, _>>()?
-        };
+        let known = store_feeds::known_ids(ctx.store.conn())?;
         let ours = listed.feeds.into_iter().filter(|f| !known.contains(&f.feed_id)).min_by_key(|f| f.created_time);
         let now = ctx.clock.now();
         match ours {
             Some(feed) => {
-                ctx.store.tx(|conn| {
-                    conn.execute("UPDATE feeds SET state = 'submitted', feed_id = ? WHERE local_id = ?", duckdb::params![feed.feed_id, local_id])?;
-                    Ok(())
-                })?;
+                ctx.store.tx(|conn| Ok(store_feeds::set_submitted(conn, &local_id, &feed.feed_id)?))?;
                 report.add("feeds_adopted", 1);
             }
             None => {
-                ctx.store.tx(|conn| {
-                    conn.execute("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id = ?", [&local_id])?;
-                    conn.execute("UPDATE feeds SET state = 'failed', finished_at = ? WHERE local_id = ?", duckdb::params![now, local_id])?;
-                    Ok(())
-                })?;
+                ctx.store.tx(|conn| Ok(store_feeds::fail(conn, &local_id, now)?))?;
                 report.add("feeds_never_created", 1);
             }
         }
@@ -445,24 +432,16 @@ async fn request_documents(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<
     reconcile_feed_intents(api, ctx, report).await?;
     let conn = ctx.store.conn();
     let now = ctx.clock.now();
-    let last_feed: Option<chrono::DateTime<Utc>> = conn.query_row("SELECT max(created_at) FROM feeds WHERE state <> 'failed'", [], |r| r.get(0))?;
+    let last_feed = store_feeds::last_created(conn)?;
     let (every, lead) = (config.documents_every, config.documents_lead);
     if last_feed.is_some_and(|t| now - t < every) {
-        let urgent: i64 = conn.query_row(
-            "SELECT count(*) FROM packages WHERE state = 'scheduled' AND docs_state IS NULL AND (slot_start IS NULL OR slot_start < ?)",
-            [now + lead],
-            |r| r.get(0),
-        )?;
+        let urgent = store_feeds::urgent_without_documents(conn, now + lead)?;
         if urgent == 0 {
             report.add("documents_batched_for_later", 1);
             return Ok(());
         }
     }
-    let orders: Vec<String> = {
-        let mut stmt = conn.prepare("SELECT order_id FROM packages WHERE state = 'scheduled' AND docs_state IS NULL ORDER BY scheduled_at, order_id")?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        rows.collect::<Result<Vec<_>, _>>()?
-    };
+    let orders = store_feeds::orders_without_documents(conn)?;
     if orders.is_empty() {
         return Ok(());
     }
@@ -487,17 +466,7 @@ async fn request_documents(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<
     }
     let local_id = format!("feed-{}", uuid::Uuid::new_v4().simple());
     let now = ctx.clock.now();
-    ctx.store.tx(|conn| {
-        conn.execute(
-            "INSERT INTO feeds (local_id, state, document_id, n_orders, created_at) VALUES (?, 'intent', ?, ?, ?)",
-            duckdb::params![local_id, doc.feed_document_id, orders.len() as i64, now],
-        )?;
-        let mut stmt = conn.prepare("UPDATE packages SET docs_state = 'requested', feed_id = ? WHERE order_id = ?")?;
-        for order_id in &orders {
-            stmt.execute(duckdb::params![local_id, order_id])?;
-        }
-        Ok(())
-    })?;
+    ctx.store.tx(|conn| Ok(store_feeds::record_intent(conn, &local_id, &doc.feed_document_id, &orders, now)?))?;
     let spec = CreateFeedSpecification {
         feed_type: EASYSHIP_DOCUMENTS_FEED.into(),
         marketplace_ids: vec![api.marketplace_id().to_owned()],
@@ -505,10 +474,7 @@ async fn request_documents(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<
     };
     match api.create_feed(&spec).await {
         Ok(feed) => {
-            ctx.store.tx(|conn| {
-                conn.execute("UPDATE feeds SET state = 'submitted', feed_id = ? WHERE local_id = ?", duckdb::params![feed.feed_id, local_id])?;
-                Ok(())
-            })?;
+            ctx.store.tx(|conn| Ok(store_feeds::set_submitted(conn, &local_id, &feed.feed_id)?))?;
             report.add("documents_requested", orders.len() as u64);
         }
         Err(err) if err.is_fatal() => return Err(err).context("createFeed failed"),

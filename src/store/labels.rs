@@ -45,6 +45,44 @@ pub fn purge_printed(conn: &Connection) -> Result<usize, StoreError> {
     Ok(orders + combined)
 }
 
+/// Labels stored and waiting to be printed: `(order id, feed local id)`.
+pub fn waiting(conn: &Connection) -> Result<Vec<(String, Option<String>)>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// How many labels wait to be printed.
+pub fn waiting_count(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0))?)
+}
+
+/// One package with documents, for `dakiya labels list`.
+#[derive(Debug, Clone)]
+pub struct LabelRow {
+    /// Order id.
+    pub order_id: String,
+    /// Documents state.
+    pub docs_state: String,
+    /// Pickup slot start.
+    pub slot_start: Option<DateTime<Utc>>,
+    /// When the label was printed.
+    pub printed_at: Option<DateTime<Utc>>,
+    /// Documents stored for the order itself (combined PDFs are stored under their feed).
+    pub documents: i64,
+}
+
+/// Every package whose documents were asked for, by pickup time.
+pub fn list(conn: &Connection) -> Result<Vec<LabelRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.order_id, p.docs_state, p.slot_start, p.label_printed_at, count(v.field) FROM packages p
+         LEFT JOIN vault v ON v.order_id = p.order_id AND v.field LIKE 'doc:%'
+         WHERE p.docs_state IS NOT NULL GROUP BY ALL ORDER BY p.slot_start, p.order_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok(LabelRow { order_id: r.get(0)?, docs_state: r.get(1)?, slot_start: r.get(2)?, printed_at: r.get(3)?, documents: r.get(4)? }))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// Stored documents left (labels, invoices, combined PDFs), for `audit`.
 pub fn count(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0))?)

@@ -7,10 +7,13 @@
 //!   reported and never modified.
 //! - Writes that belong together go through [`Store::tx`], which commits all or nothing.
 
+pub mod feeds;
 pub mod labels;
 pub mod orders;
 pub mod retention;
 pub mod runs;
+pub mod states;
+pub mod synthetic;
 pub mod vault;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +27,7 @@ pub const DB_FILE: &str = "dakiya.duckdb";
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_init.sql"),
     include_str!("migrations/002_vault.sql"),
+    include_str!("migrations/003_states.sql"),
 ];
 
 /// The newest schema this build knows.
@@ -208,6 +212,21 @@ impl Store {
             }
         }
         Ok(hits)
+    }
+
+    /// Rows per table (backup manifests).
+    pub fn table_rows(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        let tables: Vec<String> = {
+            let mut stmt = self.conn.prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut out = std::collections::BTreeMap::new();
+        for t in tables {
+            let n: i64 = self.conn.query_row(&format!("SELECT count(*) FROM \"{}\"", t.replace('"', "\"\"")), [], |r| r.get(0))?;
+            out.insert(t, n);
+        }
+        Ok(out)
     }
 
     /// Every `(table, column)` of the plain schema, for the PII allow-list test and audit.

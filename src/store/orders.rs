@@ -262,7 +262,7 @@ fn package_row(row: &duckdb::Row<'_>) -> duckdb::Result<PackageRow> {
 }
 
 /// Packages in a state, oldest first.
-pub fn packages_in_state(conn: &Connection, state: &str) -> Result<Vec<PackageRow>, StoreError> {
+pub fn packages_in_state(conn: &Connection, state: super::states::PackageState) -> Result<Vec<PackageRow>, StoreError> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {} FROM packages p JOIN orders o USING (order_id) WHERE p.state = ? ORDER BY o.purchase_date, p.order_id",
         PACKAGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ")
@@ -361,4 +361,66 @@ pub fn missed_pickups(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<Packa
     ))?;
     let rows = stmt.query_map([now], package_row)?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// An order's PII deadline, if it has one.
+pub fn pii_deadline(conn: &Connection, order_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    use duckdb::OptionalExt as _;
+    Ok(conn.prepare_cached("SELECT pii_deadline FROM orders WHERE order_id = ?")?.query_row([order_id], |r| r.get(0)).optional()?.flatten())
+}
+
+/// Orders (with live PII) whose ship-to state spelling is unknown.
+pub fn unknown_state_orders(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT order_id FROM orders WHERE state_unknown AND pii_purged_at IS NULL ORDER BY order_id")?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Unshipped Easy Ship orders that arrived without their ship-to state (at most 50, oldest
+/// first). Only a missing state is worth a `getOrder` (GST needs it); a missing recipient is not:
+/// without the PII role Amazon never sends it, and asking again would cost a call per order per
+/// run.
+pub fn missing_ship_state(conn: &Connection) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.order_id FROM orders o
+         WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND o.pii_purged_at IS NULL
+           AND o.ship_state_code IS NULL AND NOT o.state_unknown
+         ORDER BY o.purchase_date, o.order_id LIMIT 50",
+    )?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Booked packages with a tracking id not yet confirmed with `confirmShipment`:
+/// `(order id, tracking id, ship date)`.
+pub fn shipments_to_confirm(conn: &Connection) -> Result<Vec<(String, String, DateTime<Utc>)>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.order_id, p.tracking_id, COALESCE(p.slot_start, p.scheduled_at) FROM packages p JOIN orders o USING (order_id)
+         WHERE p.state = 'scheduled' AND p.confirmed_at IS NULL AND p.tracking_id IS NOT NULL ORDER BY p.order_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// `confirmShipment` succeeded for an order.
+pub fn set_confirmed(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE packages SET confirmed_at = ? WHERE order_id = ?")?.execute(params![now, order_id])?;
+    Ok(())
+}
+
+/// The first `limit` booked pickups: `(order id, slot start, handover method)` (the demo).
+pub fn first_pickups(conn: &Connection, limit: usize) -> Result<Vec<(String, Option<DateTime<Utc>>, Option<String>)>, StoreError> {
+    let mut stmt = conn.prepare("SELECT order_id, slot_start, handover_method FROM packages WHERE state = 'scheduled' ORDER BY slot_start, order_id LIMIT ?")?;
+    let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Orders whose ship-to state spelling is unknown (all, purged or not).
+pub fn count_state_unknown(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM orders WHERE state_unknown", [], |r| r.get(0))?)
+}
+
+/// Orders whose customer data is gone for good.
+pub fn count_pii_purged(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("SELECT count(*) FROM orders WHERE pii_purged_at IS NOT NULL", [], |r| r.get(0))?)
 }

@@ -74,3 +74,39 @@ pub fn epoch_counts(conn: &Connection) -> Result<Vec<(NaiveDate, i64)>, StoreErr
 pub fn count(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM vault", [], |row| row.get(0))?)
 }
+
+/// The earliest purge deadline among live values.
+pub fn earliest_deadline(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
+    Ok(conn.query_row("SELECT min(deadline) FROM vault", [], |r| r.get(0))?)
+}
+
+/// Orders whose values are kept past purchase + 60 days (packages in transit at the cap).
+pub fn orders_kept_past_cap(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(DISTINCT v.order_id) FROM vault v JOIN orders o USING (order_id) WHERE v.deadline > o.purchase_date + INTERVAL 60 DAY",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// Delete every value (lockdown `--shred-pii`), marking the orders purged; returns rows deleted.
+pub fn shred_all(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    conn.execute("UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault)", params![now])?;
+    Ok(conn.execute("DELETE FROM vault", [])?)
+}
+
+/// `dakiya keys rotate`: a new key generation for every live epoch, every value re-encrypted
+/// under it (one transaction), the database checkpointed, then the old generations destroyed.
+/// Returns how many values were re-encrypted.
+pub fn rotate_all(store: &super::Store, vault: &mut crate::vault::Vault, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    vault.keystore_mut().rotate(now)?;
+    let rows = all(store.conn())?;
+    let mut resealed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        resealed.push(vault.reseal(row, row.deadline, now)?);
+    }
+    store.tx(|conn| Ok(put(conn, &resealed, now)?))?;
+    store.checkpoint()?;
+    vault.keystore_mut().retire_old_generations()?;
+    Ok(rows.len())
+}

@@ -199,7 +199,12 @@ async fn key_rotation_re_encrypts_every_value_and_destroys_old_keys() {
         dakiya::store::vault::all(store.conn()).expect("rows")
     };
     assert!(before.len() > 100);
-    dakiya::admin::keys_rotate(home.path(), &config, clock.as_ref()).expect("rotate");
+    {
+        let store = dakiya::store::Store::open(home.path()).expect("store");
+        let session = dakiya::session::Session::new(home.path(), config.clone(), std::sync::Arc::clone(&clock));
+        let mut vault = session.open_vault(&store).expect("vault");
+        dakiya::store::vault::rotate_all(&store, &mut vault, clock.now()).expect("rotate");
+    }
     let store = dakiya::store::Store::open(home.path()).expect("store");
     let after = dakiya::store::vault::all(store.conn()).expect("rows");
     assert_eq!(after.len(), before.len());

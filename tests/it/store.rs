@@ -95,3 +95,29 @@ fn given_a_truncated_database_when_opened_then_clear_error_and_file_untouched() 
     assert!(msg.contains("cannot open the database") && msg.contains("left untouched"), "{msg}");
     assert_eq!(std::fs::read(&db).expect("read"), truncated, "the damaged file must not be rewritten");
 }
+
+#[test]
+fn given_an_unknown_state_when_written_then_the_database_refuses_it() {
+    let home = tempfile::tempdir().expect("home");
+    let store = dakiya::store::Store::open(home.path()).expect("store");
+    let conn = store.conn();
+    let insert = |state: &str, docs: Option<&str>| {
+        conn.execute(
+            "INSERT INTO packages (order_id, state, docs_state, sized_at, updated_at) VALUES (?, ?, ?, TIMESTAMP '2026-12-01 00:00:00', TIMESTAMP '2026-12-01 00:00:00')",
+            duckdb::params![format!("402-{state}-{}", docs.unwrap_or("none")), state, docs],
+        )
+    };
+    use dakiya::store::states::{DocsState, FeedState, PackageState};
+    for s in PackageState::ALL {
+        assert!(insert(s.as_str(), None).is_ok(), "{s}");
+    }
+    for d in DocsState::ALL {
+        assert!(insert("scheduled", Some(d.as_str())).is_ok(), "{d}");
+    }
+    assert!(insert("lost", None).is_err(), "an unknown package state is refused");
+    assert!(insert("scheduled", Some("misplaced")).is_err(), "an unknown documents state is refused");
+    for s in FeedState::ALL {
+        conn.execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES (?, ?, 0, TIMESTAMP '2026-12-01 00:00:00')", duckdb::params![format!("f-{s}"), s.as_str()]).expect("known feed state");
+    }
+    assert!(conn.execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES ('f-x', 'sent', 0, TIMESTAMP '2026-12-01 00:00:00')", []).is_err());
+}

@@ -143,7 +143,7 @@ fn data_directory_rules() {
     assert_eq!(dakiya::config::resolve_home(Some(Path::new("/srv/cli wins")), &config).expect("cli"), PathBuf::from("/srv/cli wins"));
     let tmp = tempfile::tempdir().expect("tmp");
     let home = tmp.path().join("with space").join("dakiya");
-    dakiya::cli::ensure_home(&home).expect("created");
+    dakiya::home::ensure(&home).expect("created");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

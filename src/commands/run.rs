@@ -1,0 +1,69 @@
+//! `dakiya run [PIPELINE]`: what Task Scheduler starts every hour.
+
+#![allow(clippy::print_stdout)]
+
+use std::path::PathBuf;
+
+use crate::outcome::Outcome;
+use crate::pipeline::{self, DEFAULT_PIPELINE};
+use crate::runner::{self, RunEnv};
+use crate::session::{self, Session};
+use crate::store::{Store, DB_FILE};
+use crate::{lock, telemetry};
+
+/// `dakiya run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Pipeline file.
+    #[arg(default_value = DEFAULT_PIPELINE)]
+    pub pipeline: PathBuf,
+}
+
+/// Validate, lock, log, open the store and vault, run, print the summary.
+///
+/// Retention is applied on every run that finds a database, whatever else happens: a pipeline
+/// file that does not validate (exit 2 after retention), no credentials or Amazon unreachable
+/// (exit 3 after retention), a lockdown (exit 5 after retention). Only an invalid app config, a
+/// second run holding the lock, or keys that cannot be opened stop it.
+pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
+    let (home, config) = (session.home(), &session.config);
+    let invalid = pipeline::invalid;
+    let (plan, invalid_pipeline) = match pipeline::load(&args.pipeline) {
+        Ok(plan) => (plan, None),
+        // A broken pipeline file never stops deletion: with a database there, retention runs.
+        Err(diags) if home.join(DB_FILE).is_file() => (pipeline::Pipeline::retain_only(&args.pipeline), Some(invalid(diags))),
+        Err(diags) => return Err(invalid(diags)),
+    };
+    // Config problems (e.g. the test key outside sandbox mode) are found before anything is touched.
+    session::check_protection(config)?;
+    if let Some(n) = config.testing.pause_at.filter(|_| config.spapi.sandbox) {
+        crate::testing::arm(n);
+    }
+    crate::home::ensure(home)?;
+    let _lock = lock::try_acquire(home)?;
+    let _log = telemetry::init(&config.log, Some(&home.join("logs")))?;
+    session.sweep_stale_secrets();
+    let store = Store::open(home)?;
+    let mut vault = session.open_vault(&store)?;
+    // No client while locked down or without a valid pipeline; a client that cannot be built
+    // stops the Amazon stages, not retention.
+    let (api, api_error) = if invalid_pipeline.is_some() || crate::lockdown::is_locked_down(home) {
+        (None, None)
+    } else {
+        match session.client() {
+            Ok(api) => (api, None),
+            Err(err) => (None, Some(err)),
+        }
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut env = RunEnv { store: &store, clock: session.clock.as_ref(), config, home, api: api.as_ref(), api_error, vault: &mut vault };
+    let finished = rt.block_on(runner::run_to_end(&plan, &mut env))?;
+    print!("{}", finished.report.summary());
+    if let Some(err) = invalid_pipeline {
+        return Err(err.context("the pipeline file is invalid; only the retention rules were applied"));
+    }
+    match finished.error {
+        Some(err) => Err(err),
+        None => Ok(finished.report.outcome()),
+    }
+}
