@@ -90,7 +90,10 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
     let unreadable_values_deleted_30d = crate::store::retention::unreadable_since(conn, now - Duration::days(30))?;
     let mut problems = Vec::new();
     if status.protection == crate::config::Protection::InsecureTestKey {
-        problems.push(format!("the keystore is protected by {:?}, a public test key: only for the sandbox, never for real customer data", status.protection));
+        problems.push(format!(
+            "the keystore is protected by {:?}, a public test key: only for the sandbox, never for real customer data",
+            status.protection
+        ));
     }
     if config.spapi.sandbox {
         problems.push("spapi.sandbox = true: this is a sandbox (test) setup, not a production one".into());
@@ -108,13 +111,20 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
         problems.push(format!("{plaintext_label_files} plaintext label files in {}", tmp.display()));
     }
     if client_secret_age_days.is_some_and(|d| d >= 180) {
-        problems.push("the LWA client secret is 180 days old or older: rotate it in Seller Central and run `dakiya credentials set`".into());
+        problems
+            .push("the LWA client secret is 180 days old or older: rotate it in Seller Central and run `dakiya credentials set`".into());
     }
     if key_age_days >= 365 {
         problems.push("the keys were last rotated over a year ago: run `dakiya keys rotate`".into());
     }
     let log_cutoff = (now - Duration::from_std(config.retention.logs).unwrap_or(Duration::days(90))).date_naive();
-    if oldest_log.as_deref().and_then(|n| n.strip_prefix("dakiya.")).and_then(|r| r.get(..10)).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_some_and(|d| d < log_cutoff) {
+    if oldest_log
+        .as_deref()
+        .and_then(|n| n.strip_prefix("dakiya."))
+        .and_then(|r| r.get(..10))
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .is_some_and(|d| d < log_cutoff)
+    {
         problems.push("log files older than the retention period: run `dakiya purge`".into());
     }
     let report = Audit {

@@ -71,7 +71,12 @@ pub fn table_rows(store: &Store) -> anyhow::Result<BTreeMap<String, i64>> {
 pub fn create(store: &Store, vault: &mut Vault, dir: &Path, now: DateTime<Utc>, keep: usize) -> anyhow::Result<PathBuf> {
     store.checkpoint()?;
     let db_bytes = Zeroizing::new(std::fs::read(store.path()).with_context(|| format!("cannot read {}", store.path().display()))?);
-    let manifest = BackupManifest { taken_at: now, schema_version: SCHEMA_VERSION, rows: table_rows(store)?, db_sha256: hex::encode(Sha256::digest(&db_bytes)) };
+    let manifest = BackupManifest {
+        taken_at: now,
+        schema_version: SCHEMA_VERSION,
+        rows: table_rows(store)?,
+        db_sha256: hex::encode(Sha256::digest(&db_bytes)),
+    };
     let mut tar = tar::Builder::new(Vec::new());
     for (name, bytes) in [("manifest.json", serde_json::to_vec_pretty(&manifest)?), (DB_FILE, db_bytes.to_vec())] {
         let mut header = tar::Header::new_gnu();
@@ -126,7 +131,8 @@ pub fn open(file: &Path, keys: &dyn Fn(u32) -> Option<DataKey>) -> anyhow::Resul
     let generation = u32::from_be_bytes([bytes[MAGIC.len()], bytes[MAGIC.len() + 1], bytes[MAGIC.len() + 2], bytes[MAGIC.len() + 3]]);
     let key = keys(generation).ok_or(BackupError::NoKey(generation))?;
     let nonce = &bytes[head..head + cipher::NONCE_LEN];
-    let plain = cipher::open(&key, &bytes[..head], nonce, &bytes[head + cipher::NONCE_LEN..]).map_err(|_| BackupError::Corrupt(file.to_path_buf()))?;
+    let plain = cipher::open(&key, &bytes[..head], nonce, &bytes[head + cipher::NONCE_LEN..])
+        .map_err(|_| BackupError::Corrupt(file.to_path_buf()))?;
     let mut tar_bytes = Zeroizing::new(Vec::new());
     flate2::read::GzDecoder::new(plain.as_slice()).read_to_end(&mut tar_bytes).map_err(|_| BackupError::Corrupt(file.to_path_buf()))?;
     let mut archive = tar::Archive::new(tar_bytes.as_slice());
@@ -162,7 +168,14 @@ pub struct RestoreReport {
 }
 
 /// Restore `db` into `home`. Refuses an existing database unless `force`.
-pub fn restore(file: &Path, manifest: BackupManifest, db: &[u8], home: &Path, vault: Option<&Vault>, force: bool) -> anyhow::Result<RestoreReport> {
+pub fn restore(
+    file: &Path,
+    manifest: BackupManifest,
+    db: &[u8],
+    home: &Path,
+    vault: Option<&Vault>,
+    force: bool,
+) -> anyhow::Result<RestoreReport> {
     let target = home.join(DB_FILE);
     if target.exists() && !force {
         anyhow::bail!("{} already holds a database; restore into a fresh home (--into DIR) or pass --force to replace it", home.display());
@@ -236,9 +249,19 @@ pub fn restore_into(
     use crate::vault::keystore::{Keystore, KeystoreError};
     let home = session.home();
     let local = Keystore::open(target, session.protector()?).ok().or_else(|| {
-        if target == home { None } else { session.protector().ok().and_then(|p| Keystore::open(home, p).ok()) }
+        if target == home {
+            None
+        } else {
+            session.protector().ok().and_then(|p| Keystore::open(home, p).ok())
+        }
     });
-    let lookup = |g: u32| kit_keys.iter().find(|(kg, _)| *kg == g).map(|(_, k)| k.clone()).or_else(|| local.as_ref().and_then(|ks| ks.backup_key_generation(g)));
+    let lookup = |g: u32| {
+        kit_keys
+            .iter()
+            .find(|(kg, _)| *kg == g)
+            .map(|(_, k)| k.clone())
+            .or_else(|| local.as_ref().and_then(|ks| ks.backup_key_generation(g)))
+    };
     let (manifest, db) = open(file, &lookup)?;
     // The target's keystore (if any) decides which PII is still readable.
     let target_vault = match Keystore::open(target, session.protector()?) {

@@ -100,7 +100,11 @@ impl Catalog {
                 Err(err) => problems.push(format!("line {line}: {}", csv_problem(&err))),
             }
         }
-        if problems.is_empty() { Ok(Catalog { items }) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(Catalog { items })
+        } else {
+            Err(problems)
+        }
     }
 
     /// The item for a SKU.
@@ -145,7 +149,7 @@ pub fn parse_boxes(text: &str) -> Result<Vec<BoxSpec>, String> {
         return Err("no [[box]] entries".into());
     }
     for b in &file.boxes {
-        if [b.length_cm, b.width_cm, b.height_cm].iter().any(|v| !(v.is_finite() && *v > 0.0)) || !(b.tare_g >= 0.0) {
+        if [b.length_cm, b.width_cm, b.height_cm].iter().any(|v| !v.is_finite() || *v <= 0.0) || !b.tare_g.is_finite() || b.tare_g < 0.0 {
             return Err(format!("box {} needs positive dimensions and a tare of 0 or more", b.name));
         }
     }
@@ -226,10 +230,9 @@ pub fn pack(lines: &[Line<'_>], catalog: &Catalog, boxes: &[BoxSpec], padding_mm
     let pad = 2.0 * f64::from(padding_mm) / 10.0;
     let need = sorted([footprint.0 + pad, footprint.1 + pad, stack + pad]);
     let chosen = match (forced, lines.len()) {
-        (Some((sku, name)), 1) => boxes
-            .iter()
-            .find(|b| b.name == name)
-            .ok_or_else(|| PackError::UnknownBox { sku: sku.to_owned(), name: name.to_owned() })?,
+        (Some((sku, name)), 1) => {
+            boxes.iter().find(|b| b.name == name).ok_or_else(|| PackError::UnknownBox { sku: sku.to_owned(), name: name.to_owned() })?
+        }
         _ => boxes
             .iter()
             .filter(|b| {
@@ -282,8 +285,13 @@ mod tests {
 
     #[test]
     fn minimum_weight_overrides_and_holds() {
-        let light = pack(&[Line { sku: "PIN", quantity: 1 }], &catalog(), &[BoxSpec { name: "E".into(), length_cm: 10.0, width_cm: 5.0, height_cm: 2.0, tare_g: 3.0 }], 0)
-            .expect("packs");
+        let light = pack(
+            &[Line { sku: "PIN", quantity: 1 }],
+            &catalog(),
+            &[BoxSpec { name: "E".into(), length_cm: 10.0, width_cm: 5.0, height_cm: 2.0, tare_g: 3.0 }],
+            0,
+        )
+        .expect("packs");
         assert_eq!(light.weight_g, MIN_WEIGHT_G);
         assert_eq!(pack(&[Line { sku: "POSTER", quantity: 1 }], &catalog(), &boxes(), 5).expect("forced").box_name, "TUBE");
         assert_eq!(pack(&[Line { sku: "LAMP", quantity: 1 }], &catalog(), &boxes(), 5), Err(PackError::UnknownSku("LAMP".into())));
@@ -292,8 +300,10 @@ mod tests {
 
     #[test]
     fn bad_catalogue_rows_are_all_reported() {
-        let err = Catalog::parse("sku,title,hsn,gst_rate,weight_g,length_cm,width_cm,height_cm\nA,a,1,5,-1,1,1,1\nB,b,1,five,1,1,1,1\nA,a,1,5,1,1,1,1\n")
-            .expect_err("bad rows");
+        let err = Catalog::parse(
+            "sku,title,hsn,gst_rate,weight_g,length_cm,width_cm,height_cm\nA,a,1,5,-1,1,1,1\nB,b,1,five,1,1,1,1\nA,a,1,5,1,1,1,1\n",
+        )
+        .expect_err("bad rows");
         assert!(err.len() >= 2, "{err:?}");
     }
 }

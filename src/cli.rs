@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{self, audit, backup, config as config_cmd, credentials, gst, keys, labels, lockdown, purge, restore, run, sandbox, status, task, validate};
+use crate::commands::{
+    self, audit, backup, config as config_cmd, credentials, gst, keys, labels, lockdown, purge, restore, run, sandbox, status, task,
+    validate,
+};
 use crate::config;
 use crate::outcome::Outcome;
 use crate::session::Session;

@@ -307,10 +307,7 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
     let file = match file {
         Some(path) => {
             if !path.is_file() {
-                return Err(anyhow::Error::new(Invalid(format!(
-                    "{}: config file not found",
-                    path.display()
-                ))));
+                return Err(anyhow::Error::new(Invalid(format!("{}: config file not found", path.display()))));
             }
             Some(path.to_path_buf())
         }
@@ -339,7 +336,8 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         anyhow::Error::new(Invalid(lines.join("\n")))
     })?;
     if let Err(err) = config.spapi.marketplace_id() {
-        let from_file = figment.find_metadata("spapi.marketplace").and_then(|m| m.source.as_ref()).and_then(|s| s.file_path()).map(Path::to_path_buf);
+        let from_file =
+            figment.find_metadata("spapi.marketplace").and_then(|m| m.source.as_ref()).and_then(|s| s.file_path()).map(Path::to_path_buf);
         return Err(match from_file {
             Some(file) => {
                 let (line, col) = locate_key(&file, &["spapi".to_owned(), "marketplace".to_owned()]).unwrap_or((1, 1));
@@ -420,10 +418,7 @@ fn render_error(err: &figment::Error) -> String {
 
 /// A path relative to the working directory when it is inside it (figment makes paths absolute).
 fn relative(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
+    std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf)).unwrap_or_else(|| path.to_path_buf())
 }
 
 /// Line and column of a dotted key in a TOML file.
@@ -502,11 +497,8 @@ pub fn resolve_home(cli_home: Option<&Path>, config: &AppConfig) -> anyhow::Resu
     }
     // %LOCALAPPDATA%\dakiya on Windows, ~/.local/share/dakiya on Linux, ~/Library/Application
     // Support/dakiya on macOS.
-    let dirs = directories::BaseDirs::new().ok_or_else(|| {
-        anyhow::Error::new(Invalid(
-            "no home directory could be determined; pass --home DIR or set DAKIYA_HOME".into(),
-        ))
-    })?;
+    let dirs = directories::BaseDirs::new()
+        .ok_or_else(|| anyhow::Error::new(Invalid("no home directory could be determined; pass --home DIR or set DAKIYA_HOME".into())))?;
     Ok(dirs.data_local_dir().join("dakiya"))
 }
 

@@ -18,8 +18,8 @@ use crate::config::{AppConfig, EnvSecret, LogFormat, Protection};
 use crate::outcome::Outcome;
 use crate::runner::{self, RunEnv, RunReport};
 use crate::sandbox::{Sandbox, SandboxOptions, CLIENT_ID, CLIENT_SECRET, MERCHANT_ID, REFRESH_TOKEN};
-use crate::store::Store;
 use crate::session::Session;
+use crate::store::Store;
 use crate::{lock, pipeline};
 
 /// The default pipeline, catalogue and boxes shipped in the binary.
@@ -117,7 +117,8 @@ pub fn run(dir: Option<&Path>, seed: u64) -> anyhow::Result<Outcome> {
 async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().context("start time")?;
     let rate_scale = 2000.0;
-    let sb = Sandbox::start(SandboxOptions { seed, orders: 40, start, rate_scale, ..SandboxOptions::default() }, "127.0.0.1:0".parse()?).await?;
+    let sb =
+        Sandbox::start(SandboxOptions { seed, orders: 40, start, rate_scale, ..SandboxOptions::default() }, "127.0.0.1:0".parse()?).await?;
     let config = sandbox_config(&sb, rate_scale);
     let _log = crate::telemetry::init(&config.log, Some(&home.join("logs")))?;
     let pipeline_path = write_embedded(home)?;

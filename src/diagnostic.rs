@@ -80,13 +80,7 @@ impl<'a> Reporter<'a> {
     /// Report a problem at a byte span.
     pub fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: Option<String>) {
         let (line, col) = line_col(self.source, span.start);
-        self.out.0.push(Diagnostic {
-            file: self.file.clone(),
-            line,
-            col,
-            message: message.into(),
-            help,
-        });
+        self.out.0.push(Diagnostic { file: self.file.clone(), line, col, message: message.into(), help });
     }
 
     /// The source text.

@@ -59,7 +59,12 @@ fn dur(d: std::time::Duration) -> Duration {
 }
 
 /// The PII deadline of an order.
-pub fn pii_deadline(purchase: DateTime<Utc>, delivered: Option<DateTime<Utc>>, ended: Option<DateTime<Utc>>, r: &RetentionConfig) -> DateTime<Utc> {
+pub fn pii_deadline(
+    purchase: DateTime<Utc>,
+    delivered: Option<DateTime<Utc>>,
+    ended: Option<DateTime<Utc>>,
+    r: &RetentionConfig,
+) -> DateTime<Utc> {
     let cap = purchase + dur(r.pii_hard_cap);
     match (delivered, ended) {
         (Some(d), _) => (d + dur(r.pii_after_delivery)).min(cap),
@@ -92,7 +97,8 @@ pub fn ingest(conn: &Connection, cx: &mut IngestCtx<'_>, order: &Order) -> anyho
     facts.delivered_at = previously_delivered.or_else(|| delivered_now.then(|| order.last_updated_time.min(now)));
     let cancelled = order.fulfillment.as_ref().is_some_and(|f| f.fulfillment_status == FulfillmentStatus::Cancelled);
     let ending = detailed.as_deref().filter(|d| ENDINGS.contains(d));
-    facts.ended_at = known.as_ref().and_then(|k| k.ended_at).or_else(|| (cancelled || ending.is_some()).then(|| order.last_updated_time.min(now)));
+    facts.ended_at =
+        known.as_ref().and_then(|k| k.ended_at).or_else(|| (cancelled || ending.is_some()).then(|| order.last_updated_time.min(now)));
     facts.end_reason = if cancelled { Some("cancelled".into()) } else { ending.map(|d| d.to_ascii_lowercase()) };
     let deadline = pii_deadline(facts.purchase_date, facts.delivered_at, facts.ended_at, cx.retention);
     store_orders::upsert(conn, &facts, &items, deadline, now)?;
@@ -160,7 +166,9 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
         purchase_date: order.created_time,
         last_updated: order.last_updated_time,
         order_status: order.fulfillment.as_ref().map_or_else(|| "UNKNOWN".to_owned(), |f| f.fulfillment_status.as_str().to_owned()),
-        easy_ship_status: package.and_then(|p| p.package_status.as_ref()).map(|s| s.detailed_status.clone().unwrap_or_else(|| s.status.as_str().to_owned())),
+        easy_ship_status: package
+            .and_then(|p| p.package_status.as_ref())
+            .map(|s| s.detailed_status.clone().unwrap_or_else(|| s.status.as_str().to_owned())),
         is_easy_ship: order.is_easy_ship(),
         is_business: order.is_business(),
         is_cod: order.is_cod(),

@@ -41,9 +41,7 @@ pub fn try_acquire(home: &Path) -> anyhow::Result<RunLock> {
     match file.try_lock() {
         Ok(()) => Ok(RunLock { _file: file, path }),
         Err(TryLockError::WouldBlock) => Err(anyhow::Error::new(AlreadyRunning)),
-        Err(TryLockError::Error(err)) => {
-            Err(err).with_context(|| format!("cannot lock {}", path.display()))
-        }
+        Err(TryLockError::Error(err)) => Err(err).with_context(|| format!("cannot lock {}", path.display())),
     }
 }
 

@@ -73,7 +73,12 @@ pub fn lock_down(session: &Session, shred_pii: bool) -> anyhow::Result<LockedDow
     let home = session.home();
     crate::home::ensure(home)?;
     let now = session.clock.now();
-    let mut incident = Incident { at: now, pii_shredded: false, credentials_destroyed: false, next_steps: STEPS.iter().map(|s| (*s).to_owned()).collect() };
+    let mut incident = Incident {
+        at: now,
+        pii_shredded: false,
+        credentials_destroyed: false,
+        next_steps: STEPS.iter().map(|s| (*s).to_owned()).collect(),
+    };
     crate::vault::keystore::write_atomic(&home.join(LOCKDOWN_FILE), &serde_json::to_vec_pretty(&incident)?)?;
     incident.credentials_destroyed = credentials::clear(home)?;
     let plaintext_files = crate::docs::print::sweep(home)?;

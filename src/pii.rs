@@ -41,4 +41,3 @@ impl<'de> serde::Deserialize<'de> for Pii {
         String::deserialize(d).map(Pii::new)
     }
 }
-

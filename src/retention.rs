@@ -31,7 +31,8 @@ use crate::store::Store;
 use crate::vault::{purge_time, Sealed, Vault};
 
 /// Statuses of a package on its way (PII still needed if the carrier calls).
-const IN_TRANSIT: &[&str] = &["PICKED_UP", "DROPPED_OFF", "AT_ORIGIN_FC", "AT_DESTINATION_FC", "OUT_FOR_DELIVERY", "RETURNING_TO_SELLER", "IN_TRANSIT"];
+const IN_TRANSIT: &[&str] =
+    &["PICKED_UP", "DROPPED_OFF", "AT_ORIGIN_FC", "AT_DESTINATION_FC", "OUT_FOR_DELIVERY", "RETURNING_TO_SELLER", "IN_TRANSIT"];
 
 /// Re-sealed values are written in batches of this many (one transaction each).
 const RESEAL_BATCH: usize = 256;
@@ -68,7 +69,15 @@ pub struct PurgeReport {
 impl PurgeReport {
     /// Anything deleted at all.
     pub fn any(&self) -> bool {
-        self.pii_rows + self.unreadable + self.log_files + self.runs + self.api_calls + self.orders + self.plaintext_files + self.stale_secret_files > 0
+        self.pii_rows
+            + self.unreadable
+            + self.log_files
+            + self.runs
+            + self.api_calls
+            + self.orders
+            + self.plaintext_files
+            + self.stale_secret_files
+            > 0
             || !self.epochs_destroyed.is_empty()
     }
 }
@@ -165,7 +174,8 @@ pub fn plan(store: &Store, vault: &Vault, home: &Path, r: &RetentionConfig, now:
     }
     let moved: BTreeSet<&str> = p.in_transit.iter().map(String::as_str).collect();
     for (sealed, order_deadline) in sql::leases_ending(conn, today)? {
-        let deadline = if moved.contains(sealed.order_id.as_str()) { p.in_transit_deadline } else { order_deadline.unwrap_or(sealed.deadline) };
+        let deadline =
+            if moved.contains(sealed.order_id.as_str()) { p.in_transit_deadline } else { order_deadline.unwrap_or(sealed.deadline) };
         if purge_time(crate::vault::epoch_of(deadline)) <= now {
             p.due_orders.insert(sealed.order_id.clone());
             p.due.push((sealed.order_id, sealed.field));
@@ -184,7 +194,8 @@ pub fn plan(store: &Store, vault: &Vault, home: &Path, r: &RetentionConfig, now:
         .into_iter()
         .filter(|path| {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let date = name.strip_prefix("dakiya.").and_then(|rest| rest.get(..10)).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+            let date =
+                name.strip_prefix("dakiya.").and_then(|rest| rest.get(..10)).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
             date.is_some_and(|d| d < log_cutoff)
         })
         .collect();
@@ -234,7 +245,10 @@ pub fn apply(store: &Store, vault: &mut Vault, plan: PurgePlan, run_id: Option<&
         Ok(())
     })?;
     if !plan.unreadable.is_empty() {
-        tracing::error!(values = plan.unreadable.len(), "Vault values could not be decrypted (tampered, corrupt or key lost) and were deleted; see `dakiya audit`.");
+        tracing::error!(
+            values = plan.unreadable.len(),
+            "Vault values could not be decrypted (tampered, corrupt or key lost) and were deleted; see `dakiya audit`."
+        );
     }
 
     // 2. Keys of ended epochs with nothing left to re-seal: destroyed now.

@@ -19,9 +19,9 @@ use crate::clock::Clock;
 use crate::config::AppConfig;
 use crate::outcome::{LockedDown, Outcome};
 use crate::pipeline::Pipeline;
+use crate::spapi::SpApi;
 use crate::stage::{RunCtx, StageKind, StagePlan, StageReport};
 use crate::store::runs::{RunOutcome, StageRecord};
-use crate::spapi::SpApi;
 use crate::store::Store;
 use crate::vault::Vault;
 
@@ -110,7 +110,7 @@ pub async fn run_to_end(plan: &Pipeline, env: &mut RunEnv<'_>) -> anyhow::Result
 
 /// The `[retain]` options of a plan, or the defaults when the plan does not list `retain`.
 fn retain_config(plan: &Pipeline) -> StagePlan {
-    plan.stage(StageKind::Retain).cloned().unwrap_or_else(|| StagePlan::Retain(crate::stage::retain::RetainPlan { checkpoint: true }))
+    plan.stage(StageKind::Retain).cloned().unwrap_or(StagePlan::Retain(crate::stage::retain::RetainPlan { checkpoint: true }))
 }
 
 async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> anyhow::Result<Finished> {

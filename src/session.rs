@@ -21,9 +21,9 @@ use crate::vault::{credentials, Vault};
 pub fn check_protection(config: &AppConfig) -> anyhow::Result<()> {
     crate::config::check_sandbox(config)?;
     match config.keys.protection {
-        Protection::Dpapi if !cfg!(windows) => Err(anyhow::Error::new(Invalid(
-            "config: keys.protection = \"dpapi\" works only on Windows; use \"passphrase\" here".into(),
-        ))),
+        Protection::Dpapi if !cfg!(windows) => {
+            Err(anyhow::Error::new(Invalid("config: keys.protection = \"dpapi\" works only on Windows; use \"passphrase\" here".into())))
+        }
         _ => Ok(()),
     }
 }
@@ -44,10 +44,13 @@ fn new_protector(config: &AppConfig) -> anyhow::Result<Arc<dyn Protector>> {
                     if !std::io::stdin().is_terminal() {
                         anyhow::bail!("the keystore is protected by a passphrase: set DAKIYA_PASSPHRASE or run interactively");
                     }
-                    secrecy::SecretString::from(rpassword::prompt_password("dakiya keystore passphrase: ").context("cannot read the passphrase")?)
+                    secrecy::SecretString::from(
+                        rpassword::prompt_password("dakiya keystore passphrase: ").context("cannot read the passphrase")?,
+                    )
                 }
             };
-            crate::vault::protect::check_passphrase(&passphrase, "keystore passphrase (DAKIYA_PASSPHRASE or the prompt)").map_err(anyhow::Error::new)?;
+            crate::vault::protect::check_passphrase(&passphrase, "keystore passphrase (DAKIYA_PASSPHRASE or the prompt)")
+                .map_err(anyhow::Error::new)?;
             Ok(Arc::new(PassphraseProtector::new(passphrase)))
         }
     }

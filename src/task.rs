@@ -215,7 +215,10 @@ mod tests {
 
     #[test]
     fn schtasks_arguments() {
-        assert_eq!(schtasks_args("Create", TASK_NAME, Some(Path::new("C:\\x\\t.xml"))), vec!["/Create", "/TN", r"dakiya\hourly", "/XML", "C:\\x\\t.xml", "/F"]);
+        assert_eq!(
+            schtasks_args("Create", TASK_NAME, Some(Path::new("C:\\x\\t.xml"))),
+            vec!["/Create", "/TN", r"dakiya\hourly", "/XML", "C:\\x\\t.xml", "/F"]
+        );
         assert_eq!(schtasks_args("Delete", TASK_NAME, None), vec!["/Delete", "/TN", r"dakiya\hourly", "/F"]);
     }
 

@@ -30,27 +30,17 @@ pub const LOG_FILE_PREFIX: &str = "dakiya";
 /// Call once per process, after the run lock is held when the command writes to the data
 /// directory (a run that finds the lock taken must not touch the logs either).
 pub fn init(config: &LogConfig, log_dir: Option<&Path>) -> anyhow::Result<Guard> {
-    let filter = || {
-        EnvFilter::try_new(&config.level)
-            .with_context(|| format!("config: log.level = {:?} is not a valid filter", config.level))
-    };
+    let filter =
+        || EnvFilter::try_new(&config.level).with_context(|| format!("config: log.level = {:?} is not a valid filter", config.level));
     let stderr = match config.stderr_format {
-        LogFormat::Pretty => tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .with_target(false)
-            .compact()
-            .with_filter(filter()?)
-            .boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
-            .json()
-            .with_filter(filter()?)
-            .boxed(),
+        LogFormat::Pretty => {
+            tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).compact().with_filter(filter()?).boxed()
+        }
+        LogFormat::Json => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).json().with_filter(filter()?).boxed(),
     };
     let (file_layer, guard) = match log_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create log directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create log directory {}", dir.display()))?;
             let appender = RollingFileAppender::builder()
                 .rotation(Rotation::DAILY)
                 .filename_prefix(LOG_FILE_PREFIX)

@@ -27,7 +27,16 @@ fn row(name: &str, value: String, goal: &str, ok: bool) {
 async fn sandbox(seed: u64, orders: usize, scale: f64, faults: f64) -> anyhow::Result<Sandbox> {
     let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().ok_or_else(|| anyhow::anyhow!("time"))?;
     let sb = Sandbox::start(
-        SandboxOptions { seed, orders, start, rate_scale: scale, fault_rate: faults, stall: std::time::Duration::from_millis(1500), spread: Duration::hours(1), ..SandboxOptions::default() },
+        SandboxOptions {
+            seed,
+            orders,
+            start,
+            rate_scale: scale,
+            fault_rate: faults,
+            stall: std::time::Duration::from_millis(1500),
+            spread: Duration::hours(1),
+            ..SandboxOptions::default()
+        },
         "127.0.0.1:0".parse()?,
     )
     .await?;
@@ -64,7 +73,8 @@ async fn calls_per_order() -> anyhow::Result<()> {
         let mark = sb.journal().len();
         run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await?;
         let journal = sb.journal();
-        scheduled += journal.iter().skip(mark).filter(|e| e.op == "createScheduledPackage" && e.outcome.starts_with("created package")).count();
+        scheduled +=
+            journal.iter().skip(mark).filter(|e| e.op == "createScheduledPackage" && e.outcome.starts_with("created package")).count();
         for (op, n) in sp_calls(&sb, mark) {
             calls += n;
             *by_op.entry(op).or_default() += n;
@@ -105,7 +115,8 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
     loop {
         runs += 1;
         let _ = run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await;
-        let scheduled = sb.journal().iter().filter(|e| e.op == "createScheduledPackage" && e.outcome.starts_with("created package")).count();
+        let scheduled =
+            sb.journal().iter().filter(|e| e.op == "createScheduledPackage" && e.outcome.starts_with("created package")).count();
         if scheduled >= n - 1 || runs >= 5 {
             break;
         }
@@ -116,7 +127,12 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
     let ratio = wall / floor.max(1e-9);
     let throttled = sb.journal().iter().filter(|e| e.status == 429 && e.outcome == "throttled").count();
     let goal = if faults > 0.0 { 1.5 } else { 1.10 };
-    row(&format!("Run wall time / rate-limit floor, {} orders, {:.0} % faults", n, faults * 100.0), format!("{ratio:.2}"), &format!("<= {goal:.2}"), ratio <= goal);
+    row(
+        &format!("Run wall time / rate-limit floor, {} orders, {:.0} % faults", n, faults * 100.0),
+        format!("{ratio:.2}"),
+        &format!("<= {goal:.2}"),
+        ratio <= goal,
+    );
     println!("    wall {wall:.2} s, floor {floor:.2} s at {scale}x Amazon's rates, {runs} run(s)");
     if faults == 0.0 {
         row("429 responses at correct pacing", throttled.to_string(), "0", throttled == 0);
@@ -132,10 +148,9 @@ fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(f64, i64, i3
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak = 0i64;
     let status = loop {
-        if let Some(kb) = std::fs::read_to_string(&status_file)
-            .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<i64>().ok()))
-        {
+        if let Some(kb) = std::fs::read_to_string(&status_file).ok().and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse::<i64>().ok())
+        }) {
             peak = peak.max(kb);
         }
         if let Some(status) = child.try_wait()? {
@@ -149,14 +164,33 @@ fn run_measured(cmd: &mut std::process::Command) -> anyhow::Result<(f64, i64, i3
 #[cfg(unix)]
 async fn idle_run(exe: &Path) -> anyhow::Result<()> {
     let now = dakiya::clock::SystemClock.now();
-    let sb = Sandbox::start(SandboxOptions { seed: 33, orders: 40, start: now, first_order_at: Some(now - Duration::hours(3)), spread: Duration::hours(2), rate_scale: 2000.0, ..SandboxOptions::default() }, "127.0.0.1:0".parse()?).await?;
+    let sb = Sandbox::start(
+        SandboxOptions {
+            seed: 33,
+            orders: 40,
+            start: now,
+            first_order_at: Some(now - Duration::hours(3)),
+            spread: Duration::hours(2),
+            rate_scale: 2000.0,
+            ..SandboxOptions::default()
+        },
+        "127.0.0.1:0".parse()?,
+    )
+    .await?;
     let home = tempfile::tempdir()?;
     let pipeline = write_embedded(home.path())?;
     let config = home.path().join("sandbox.toml");
     std::fs::write(&config, sb.config_toml())?;
     let mk = || {
         let mut c = std::process::Command::new(exe);
-        c.arg("--home").arg(home.path()).arg("--config").arg(&config).arg("run").arg(&pipeline).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+        c.arg("--home")
+            .arg(home.path())
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .arg(&pipeline)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
         for (k, v) in Sandbox::credential_env() {
             c.env(k, v);
         }
@@ -193,7 +227,11 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     let lines = dakiya::store::synthetic::fill_gst_history(&store, days, per_day)?;
     println!("    seeded {lines} order lines in {:.1} s", started.elapsed().as_secs_f64());
     let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
-    let period = dakiya::gst::export::Period { label: "7y".into(), from: chrono::NaiveDate::from_ymd_opt(2019, 4, 1).unwrap_or_default(), to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default() };
+    let period = dakiya::gst::export::Period {
+        label: "7y".into(),
+        from: chrono::NaiveDate::from_ymd_opt(2019, 4, 1).unwrap_or_default(),
+        to: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap_or_default(),
+    };
     let out = home.path().join("export");
     let before_rss = peak_rss_kb();
     let started = Instant::now();
@@ -206,7 +244,12 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     let copy = started.elapsed().as_secs_f64();
     let rows = manifest.files.first().map_or(0, |f| f.rows);
     row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
-    row("GST export / DuckDB COPY TO of the same register", format!("{:.2}", ours / copy.max(1e-9)), "<= 1.5", ours / copy.max(1e-9) <= 1.5);
+    row(
+        "GST export / DuckDB COPY TO of the same register",
+        format!("{:.2}", ours / copy.max(1e-9)),
+        "<= 1.5",
+        ours / copy.max(1e-9) <= 1.5,
+    );
     println!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s");
     let _ = rss;
     drop(store);
@@ -214,7 +257,10 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         let mut cmd = std::process::Command::new(exe);
-        cmd.arg("--home").arg(home.path()).args(["gst", "export", "--range", "2019-04-01..2026-03-31", "--out"]).arg(home.path().join("export-cli"));
+        cmd.arg("--home")
+            .arg(home.path())
+            .args(["gst", "export", "--range", "2019-04-01..2026-03-31", "--out"])
+            .arg(home.path().join("export-cli"));
         cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).env("DAKIYA_PASSPHRASE", "bench");
         let (wall, peak_kb, code) = run_measured(&mut cmd)?;
         let mb = peak_kb as f64 / 1024.0;
@@ -234,7 +280,11 @@ fn peak_rss_kb() -> i64 {
 fn vault_bench() -> anyhow::Result<()> {
     let home = tempfile::tempdir()?;
     let now = Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).single().ok_or_else(|| anyhow::anyhow!("time"))?;
-    let mut vault = dakiya::vault::Vault::new(dakiya::vault::keystore::Keystore::create(home.path(), Box::new(dakiya::vault::protect::TestKeyProtector), now)?);
+    let mut vault = dakiya::vault::Vault::new(dakiya::vault::keystore::Keystore::create(
+        home.path(),
+        Box::new(dakiya::vault::protect::TestKeyProtector),
+        now,
+    )?);
     let value = dakiya::vault::Pii::new("Flat 12, Shanti Apartments, Near Ring Road");
     // Keys for the epochs first (a keystore write each), then the timed loop.
     let deadline = now + Duration::days(30);
@@ -254,7 +304,11 @@ fn vault_bench() -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let exe = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| std::path::PathBuf::from("target/release/dakiya"));
-    println!("dakiya benchmarks ({}; {} CPUs)", dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"), std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "dakiya benchmarks ({}; {} CPUs)",
+        dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"),
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(calls_per_order())?;
     rt.block_on(wall_vs_floor(0.0))?;

@@ -23,20 +23,35 @@ pub fn exec(session: &Session, args: AuditArgs) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!("dakiya audit, {}", now.format("%Y-%m-%d %H:%M UTC"));
-        println!("  customer PII in the vault: {} values; oldest deadline {}", report.vault_values, report.oldest_pii_deadline.map_or_else(|| "-".into(), |d| d.to_string()));
+        println!(
+            "  customer PII in the vault: {} values; oldest deadline {}",
+            report.vault_values,
+            report.oldest_pii_deadline.map_or_else(|| "-".into(), |d| d.to_string())
+        );
         for (epoch, n) in &report.epochs {
             println!("    epoch {epoch}: {n}");
         }
         println!("  past their deadline: {}   kept past the 60-day cap (in transit): {}", report.overdue_values, report.kept_in_transit);
         println!("  labels: {} encrypted, {} plaintext files", report.encrypted_labels, report.plaintext_label_files);
         println!("  oldest log file: {}", report.oldest_log.as_deref().unwrap_or("-"));
-        println!("  credentials: {}{}", report.credentials, report.client_secret_age_days.map_or_else(String::new, |d| format!("; client secret {d} days old (Amazon: rotate every 180)")));
-        println!("  keys: {} protection, customer-data keys rotated {} days ago (rotate yearly)", report.key_protection, report.key_age_days);
+        println!(
+            "  credentials: {}{}",
+            report.credentials,
+            report.client_secret_age_days.map_or_else(String::new, |d| format!("; client secret {d} days old (Amazon: rotate every 180)"))
+        );
+        println!(
+            "  keys: {} protection, customer-data keys rotated {} days ago (rotate yearly)",
+            report.key_protection, report.key_age_days
+        );
         println!(
             "  backup key: {} (never rotated, so old backups stay readable; it never protects customer-data keys)",
             report.backup_key_age_days.map_or_else(|| "none yet".to_owned(), |d| format!("{d} days old"))
         );
-        println!("  leftover key files: {}   undecryptable values deleted (30 days): {}", report.stale_key_files.len(), report.unreadable_values_deleted_30d);
+        println!(
+            "  leftover key files: {}   undecryptable values deleted (30 days): {}",
+            report.stale_key_files.len(),
+            report.unreadable_values_deleted_30d
+        );
         println!("  database encryption: {}", report.database_encryption);
         println!("  locked down: {}", report.locked_down);
         if report.problems.is_empty() {

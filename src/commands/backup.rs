@@ -38,13 +38,22 @@ pub fn exec(session: &Session, args: BackupArgs) -> anyhow::Result<Outcome> {
             let (_lock, store, mut vault) = super::open(session)?;
             let dir = args.to.or_else(|| config.backup.dir.clone()).unwrap_or_else(|| home.join("backups"));
             let file = crate::backup::create(&store, &mut vault, &dir, session.clock.now(), config.backup.keep)?;
-            println!("Backup written: {} (AES-256-GCM; customer data in it becomes unreadable when its keys are destroyed).", file.display());
+            println!(
+                "Backup written: {} (AES-256-GCM; customer data in it becomes unreadable when its keys are destroyed).",
+                file.display()
+            );
             Ok(Outcome::Done)
         }
         Some(BackupCommand::Verify { file }) => {
             let ks = crate::vault::keystore::Keystore::open(home, session.protector()?)?;
             let (manifest, _db) = crate::backup::open(&file, &|g| ks.backup_key_generation(g))?;
-            println!("{}: OK, taken {}, schema {}, {} tables", file.display(), manifest.taken_at, manifest.schema_version, manifest.rows.len());
+            println!(
+                "{}: OK, taken {}, schema {}, {} tables",
+                file.display(),
+                manifest.taken_at,
+                manifest.schema_version,
+                manifest.rows.len()
+            );
             for (table, n) in &manifest.rows {
                 println!("  {table}: {n} rows");
             }

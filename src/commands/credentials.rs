@@ -75,7 +75,11 @@ fn set(session: &Session) -> anyhow::Result<Outcome> {
     // A run writing keys at the same moment must not see its temporary files swept.
     let _lock = crate::lock::acquire_waiting(home, super::WAIT_FOR_RUN)?;
     credentials::save(home, protector.as_ref(), &creds, session.clock.now())?;
-    println!("Stored the SP-API credentials in {} ({:?} protection).", home.join(credentials::CREDENTIALS_FILE).display(), protector.kind());
+    println!(
+        "Stored the SP-API credentials in {} ({:?} protection).",
+        home.join(credentials::CREDENTIALS_FILE).display(),
+        protector.kind()
+    );
     println!("Amazon requires a new client secret every 180 days; `dakiya audit` shows its age.");
     Ok(Outcome::Done)
 }
@@ -98,4 +102,3 @@ fn clear(session: &Session) -> anyhow::Result<Outcome> {
     }
     Ok(Outcome::Done)
 }
-

@@ -48,7 +48,8 @@ pub enum GstCommand {
 pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
     let GstCommand::Export { period, quarter, fy, range, out, pipeline } = args.command;
     let (home, config) = (session.home(), &session.config);
-    let (period, quarter, fy, range, pipeline_path) = (period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref(), pipeline.as_path());
+    let (period, quarter, fy, range, pipeline_path) =
+        (period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref(), pipeline.as_path());
     use crate::gst::export::{default_out, export, summary, Period};
     let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
     let period = match (period, quarter, fy, range) {
@@ -56,7 +57,11 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
         (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
         (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
         (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
-        _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into()))),
+        _ => {
+            return Err(anyhow::Error::new(Invalid(
+                "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
+            )))
+        }
     };
     let catalog = pipeline::load_or_invalid(pipeline_path)?.load_catalog()?;
     if !home.join(DB_FILE).is_file() {

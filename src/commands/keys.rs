@@ -43,7 +43,12 @@ pub fn exec(session: &Session, args: KeysArgs) -> anyhow::Result<Outcome> {
             let (_lock, store, vault) = super::open(session)?;
             let status = vault.keystore().status();
             println!("Keystore: {} ({:?} protection)", vault.keystore().path().display(), status.protection);
-            println!("  created {}, last rotated {} ({} days ago; rotate at least yearly)", status.created_at.date_naive(), status.rotated_at.date_naive(), (now - status.rotated_at).num_days());
+            println!(
+                "  created {}, last rotated {} ({} days ago; rotate at least yearly)",
+                status.created_at.date_naive(),
+                status.rotated_at.date_naive(),
+                (now - status.rotated_at).num_days()
+            );
             println!("  live epoch keys: {}  destroyed so far: {}", status.live_epochs, status.destroyed_epochs);
             for (epoch, rows) in crate::store::vault::epoch_counts(store.conn())? {
                 println!("    epoch {epoch}: {rows} vault values (purged at the start of that day, UTC)");
@@ -53,7 +58,10 @@ pub fn exec(session: &Session, args: KeysArgs) -> anyhow::Result<Outcome> {
         KeysCommand::Rotate => {
             let (_lock, store, mut vault) = super::open(session)?;
             let values = crate::store::vault::rotate_all(&store, &mut vault, now)?;
-            println!("Rotated the keys of {} epochs; re-encrypted {values} vault values; old keys destroyed.", vault.keystore().status().live_epochs);
+            println!(
+                "Rotated the keys of {} epochs; re-encrypted {values} vault values; old keys destroyed.",
+                vault.keystore().status().live_epochs
+            );
             Ok(Outcome::Done)
         }
         KeysCommand::ExportRecovery { out } => {
@@ -73,7 +81,8 @@ pub fn exec(session: &Session, args: KeysArgs) -> anyhow::Result<Outcome> {
 pub(crate) fn recovery_passphrase(confirm: bool) -> anyhow::Result<SecretString> {
     if let Some(p) = crate::config::recovery_passphrase_from_env() {
         if confirm {
-            crate::vault::protect::check_passphrase(&p, "recovery kit passphrase (DAKIYA_RECOVERY_PASSPHRASE)").map_err(anyhow::Error::new)?;
+            crate::vault::protect::check_passphrase(&p, "recovery kit passphrase (DAKIYA_RECOVERY_PASSPHRASE)")
+                .map_err(anyhow::Error::new)?;
         }
         return Ok(p);
     }
@@ -86,8 +95,8 @@ pub(crate) fn recovery_passphrase(confirm: bool) -> anyhow::Result<SecretString>
         if first != second {
             anyhow::bail!("the passphrases differ");
         }
-        crate::vault::protect::check_passphrase(&SecretString::from(first.clone()), "recovery kit passphrase").map_err(anyhow::Error::new)?;
+        crate::vault::protect::check_passphrase(&SecretString::from(first.clone()), "recovery kit passphrase")
+            .map_err(anyhow::Error::new)?;
     }
     Ok(SecretString::from(first))
 }
-

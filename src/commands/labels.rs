@@ -45,7 +45,14 @@ pub fn exec(session: &Session, args: LabelsArgs) -> anyhow::Result<Outcome> {
             println!("{:<22} {:<10} {:<20} {:<20} documents", "order", "state", "pickup (UTC)", "printed (UTC)");
             for row in crate::store::labels::list(store.conn())? {
                 let fmt = |t: Option<DateTime<Utc>>| t.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%d %H:%M").to_string());
-                println!("{:<22} {:<10} {:<20} {:<20} {}", row.order_id, row.docs_state, fmt(row.slot_start), fmt(row.printed_at), row.documents);
+                println!(
+                    "{:<22} {:<10} {:<20} {:<20} {}",
+                    row.order_id,
+                    row.docs_state,
+                    fmt(row.slot_start),
+                    fmt(row.printed_at),
+                    row.documents
+                );
             }
             Ok(Outcome::Done)
         }
@@ -55,7 +62,9 @@ pub fn exec(session: &Session, args: LabelsArgs) -> anyhow::Result<Outcome> {
             let template = match command {
                 Some(c) => c,
                 None => config.labels.print_command.clone().ok_or_else(|| {
-                    anyhow::Error::new(crate::outcome::Invalid("no print command: pass --command '… {file}' or set [labels] print_command in the app config".into()))
+                    anyhow::Error::new(crate::outcome::Invalid(
+                        "no print command: pass --command '… {file}' or set [labels] print_command in the app config".into(),
+                    ))
                 })?,
             };
             let only = if orders.is_empty() { None } else { Some(orders.as_slice()) };

@@ -24,7 +24,12 @@ pub fn exec(session: &Session, args: PurgeArgs) -> anyhow::Result<Outcome> {
         store.checkpoint()?;
     }
     println!("{} retention rules:", if dry_run { "Would apply" } else { "Applied" });
-    println!("  customer PII: {} values of {} orders; {} epoch keys destroyed", report.pii_rows, report.pii_orders, report.epochs_destroyed.len());
+    println!(
+        "  customer PII: {} values of {} orders; {} epoch keys destroyed",
+        report.pii_rows,
+        report.pii_orders,
+        report.epochs_destroyed.len()
+    );
     println!("  values that cannot be decrypted (tampered, corrupt, key lost), deleted: {}", report.unreadable);
     println!("  values re-sealed under a later key (lease ended, deadline ahead): {}", report.resealed);
     println!("  PII kept past the cap because the package is in transit: {} orders", report.extended_in_transit);
@@ -35,4 +40,3 @@ pub fn exec(session: &Session, args: PurgeArgs) -> anyhow::Result<Outcome> {
     println!("  order records past the GST retention period: {}", report.orders);
     Ok(Outcome::Done)
 }
-

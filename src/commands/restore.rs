@@ -41,6 +41,9 @@ pub fn exec(session: &Session, args: RestoreArgs) -> anyhow::Result<Outcome> {
     for (table, n) in &report.manifest.rows {
         println!("  {table}: {n} rows");
     }
-    println!("  customer data still readable: {} values; shredded (keys destroyed or not on this machine), removed: {}", report.pii_readable, report.pii_shredded);
+    println!(
+        "  customer data still readable: {} values; shredded (keys destroyed or not on this machine), removed: {}",
+        report.pii_readable, report.pii_shredded
+    );
     Ok(Outcome::Done)
 }

@@ -55,7 +55,7 @@ pub fn exec(session: &Session, args: SandboxArgs) -> anyhow::Result<Outcome> {
             "--addr {addr}: the sandbox listens on loopback addresses only (127.0.0.1 or [::1])"
         ))));
     }
-    if !(0.0..=1.0).contains(&fault_rate) || !(rate_scale > 0.0) {
+    if !(0.0..=1.0).contains(&fault_rate) || !rate_scale.is_finite() || rate_scale <= 0.0 {
         return Err(anyhow::Error::new(Invalid("--fault-rate must be 0 to 1 and --rate-scale above 0".into())));
     }
     let now = clock.now();
@@ -75,7 +75,10 @@ pub fn exec(session: &Session, args: SandboxArgs) -> anyhow::Result<Outcome> {
         if let Some(path) = write_config {
             std::fs::write(path, sandbox.config_toml()).with_context(|| format!("cannot write {}", path.display()))?;
         }
-        println!("SP-API sandbox listening on {} (seed {seed}, {orders} orders, rate scale {rate_scale}, faults {fault_rate})", sandbox.base_url());
+        println!(
+            "SP-API sandbox listening on {} (seed {seed}, {orders} orders, rate scale {rate_scale}, faults {fault_rate})",
+            sandbox.base_url()
+        );
         println!("  spapi.endpoint     = {}", sandbox.base_url());
         println!("  spapi.lwa_endpoint = {}", sandbox.lwa_url());
         println!("  test credentials (not secrets):");

@@ -31,10 +31,8 @@ pub fn exec(session: &Session, args: StatusArgs) -> anyhow::Result<Outcome> {
     let runs = store.recent_runs(5)?;
     let held = store.held_orders()?;
     if json {
-        let held: Vec<_> = held
-            .iter()
-            .map(|(id, reason, at)| serde_json::json!({ "order_id": id, "reason": reason, "held_at": at }))
-            .collect();
+        let held: Vec<_> =
+            held.iter().map(|(id, reason, at)| serde_json::json!({ "order_id": id, "reason": reason, "held_at": at })).collect();
         println!("{}", serde_json::json!({ "home": home, "runs": runs, "held": held }));
         return Ok(Outcome::Done);
     }

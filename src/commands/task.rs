@@ -64,7 +64,12 @@ pub fn exec(session: &Session, args: TaskArgs) -> anyhow::Result<Outcome> {
             }
             crate::home::ensure(home)?;
             let file = crate::task::install(&registry, home, &spec)?;
-            println!("Registered the task {} (every {}; XML in {}).", crate::task::TASK_NAME, humantime::format_duration(every), file.display());
+            println!(
+                "Registered the task {} (every {}; XML in {}).",
+                crate::task::TASK_NAME,
+                humantime::format_duration(every),
+                file.display()
+            );
             println!("Task Scheduler shows dakiya's exit code as \"Last Run Result\" (see README).");
             Ok(Outcome::Done)
         }

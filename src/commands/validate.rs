@@ -17,7 +17,6 @@ pub struct ValidateArgs {
 
 /// Check the files; print what each plan does.
 pub fn exec(args: ValidateArgs) -> anyhow::Result<Outcome> {
-
     let mut all = crate::diagnostic::Diagnostics::default();
     for path in &args.pipelines {
         match pipeline::load(path) {

@@ -65,8 +65,12 @@ mod tests {
     fn pdf_and_tar_are_told_apart_and_tars_split_by_order() {
         let pdf = crate::sandbox::docs::pdf(&["hello".into()]);
         assert!(matches!(split(&pdf, &[]).expect("pdf"), Bundle::Combined(_)));
-        let tar = crate::sandbox::docs::tar(&[("402-1/ShippingLabel.pdf".into(), pdf.clone()), ("402-2/ShippingLabel.pdf".into(), pdf.clone()), ("402-2/Invoice.pdf".into(), pdf)])
-            .expect("tar");
+        let tar = crate::sandbox::docs::tar(&[
+            ("402-1/ShippingLabel.pdf".into(), pdf.clone()),
+            ("402-2/ShippingLabel.pdf".into(), pdf.clone()),
+            ("402-2/Invoice.pdf".into(), pdf),
+        ])
+        .expect("tar");
         match split(&tar, &["402-1".into(), "402-2".into()]).expect("tar") {
             Bundle::PerOrder(map) => {
                 assert_eq!(map.len(), 2);

@@ -90,13 +90,22 @@ mod tests {
 
     #[test]
     fn templates_split_and_substitute() {
-        let argv = command_line(r#""C:\Program Files\SumatraPDF\SumatraPDF.exe" -print-to-default -silent {file}"#, Path::new("/t/l.pdf")).expect("splits");
+        let argv = command_line(r#""C:\Program Files\SumatraPDF\SumatraPDF.exe" -print-to-default -silent {file}"#, Path::new("/t/l.pdf"))
+            .expect("splits");
         assert_eq!(argv, vec![r"C:\Program Files\SumatraPDF\SumatraPDF.exe", "-print-to-default", "-silent", "/t/l.pdf"]);
     }
 
     #[test]
     fn secret_looking_variables_are_stripped() {
-        for name in ["DAKIYA_PASSPHRASE", "DAKIYA_SPAPI__REFRESH_TOKEN", "GITHUB_TOKEN", "MY_PASSWORD", "AWS_PROFILE", "db_secret", "OPENAI_API_KEY"] {
+        for name in [
+            "DAKIYA_PASSPHRASE",
+            "DAKIYA_SPAPI__REFRESH_TOKEN",
+            "GITHUB_TOKEN",
+            "MY_PASSWORD",
+            "AWS_PROFILE",
+            "db_secret",
+            "OPENAI_API_KEY",
+        ] {
             assert!(crate::config::is_secret_env_name(name), "{name}");
         }
         for name in ["PATH", "HOME", "SystemRoot", "USERPROFILE", "LANG", "TEMP"] {

@@ -25,7 +25,11 @@ pub struct ProcessingReport {
 /// anything else becomes `unknown`.
 pub fn error_code(text: &str) -> String {
     let ok = !text.is_empty() && text.len() <= 40 && text.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if ok { text.to_owned() } else { "unknown".to_owned() }
+    if ok {
+        text.to_owned()
+    } else {
+        "unknown".to_owned()
+    }
 }
 
 /// Parse a processing report.

@@ -95,36 +95,108 @@ impl Period {
 
     fn bounds_utc(&self) -> (DateTime<Utc>, DateTime<Utc>) {
         let ist = crate::clock::ist();
-        let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(ist).single()).map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc));
+        let start = |d: NaiveDate| {
+            d.and_hms_opt(0, 0, 0)
+                .and_then(|t| t.and_local_timezone(ist).single())
+                .map_or(DateTime::<Utc>::MIN_UTC, |t| t.with_timezone(&Utc))
+        };
         (start(self.from), start(self.to.succ_opt().unwrap_or(self.to)))
     }
 }
 
 /// Sheet headers (gst.md §2, exact).
-pub const B2CS_HEADER: [&str; 7] = ["Type", "Place Of Supply", "Applicable % of Tax Rate", "Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
+pub const B2CS_HEADER: [&str; 7] =
+    ["Type", "Place Of Supply", "Applicable % of Tax Rate", "Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
 /// b2cl.
-pub const B2CL_HEADER: [&str; 9] = ["Invoice Number", "Invoice date", "Invoice Value", "Place Of Supply", "Applicable % of Tax Rate", "Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
+pub const B2CL_HEADER: [&str; 9] = [
+    "Invoice Number",
+    "Invoice date",
+    "Invoice Value",
+    "Place Of Supply",
+    "Applicable % of Tax Rate",
+    "Rate",
+    "Taxable Value",
+    "Cess Amount",
+    "E-Commerce GSTIN",
+];
 /// hsn, hsn(b2b), hsn(b2c).
-pub const HSN_HEADER: [&str; 11] = ["HSN", "Description", "UQC", "Total Quantity", "Total Value", "Rate", "Taxable Value", "Integrated Tax Amount", "Central Tax Amount", "State/UT Tax Amount", "Cess Amount"];
+pub const HSN_HEADER: [&str; 11] = [
+    "HSN",
+    "Description",
+    "UQC",
+    "Total Quantity",
+    "Total Value",
+    "Rate",
+    "Taxable Value",
+    "Integrated Tax Amount",
+    "Central Tax Amount",
+    "State/UT Tax Amount",
+    "Cess Amount",
+];
 /// docs.
 pub const DOCS_HEADER: [&str; 5] = ["Nature of Document", "Sr. No. From", "Sr. No. To", "Total Number", "Cancelled"];
 /// eco (Table 14).
-pub const ECO_HEADER: [&str; 8] = ["Nature of Supply", "GSTIN of E-Commerce Operator", "E-Commerce Operator Name", "Net value of supplies", "Integrated tax", "Central tax", "State/UT tax", "Cess"];
+pub const ECO_HEADER: [&str; 8] = [
+    "Nature of Supply",
+    "GSTIN of E-Commerce Operator",
+    "E-Commerce Operator Name",
+    "Net value of supplies",
+    "Integrated tax",
+    "Central tax",
+    "State/UT tax",
+    "Cess",
+];
 /// The line-level sales register (gst.md §9a without ingestion metadata; no PII).
 pub const REGISTER_HEADER: [&str; 31] = [
-    "line_key", "event", "invoice_number", "invoice_date", "credit_note_number", "credit_note_date", "amazon_order_id", "order_item_id", "order_date", "sku", "asin", "hsn", "uqc",
-    "quantity", "gst_rate_pct", "supply_type", "pos_state_code", "gstr1_section", "taxable_value", "igst", "cgst", "sgst", "cess", "line_value", "tcs_igst", "tcs_cgst", "tcs_sgst",
-    "is_business_order", "fulfillment_channel", "source", "flags",
+    "line_key",
+    "event",
+    "invoice_number",
+    "invoice_date",
+    "credit_note_number",
+    "credit_note_date",
+    "amazon_order_id",
+    "order_item_id",
+    "order_date",
+    "sku",
+    "asin",
+    "hsn",
+    "uqc",
+    "quantity",
+    "gst_rate_pct",
+    "supply_type",
+    "pos_state_code",
+    "gstr1_section",
+    "taxable_value",
+    "igst",
+    "cgst",
+    "sgst",
+    "cess",
+    "line_value",
+    "tcs_igst",
+    "tcs_cgst",
+    "tcs_sgst",
+    "is_business_order",
+    "fulfillment_channel",
+    "source",
+    "flags",
 ];
 
 /// Invoices above this (paise) inter-state to unregistered buyers go to B2CL.
 pub fn b2cl_threshold(invoice_date: NaiveDate) -> i64 {
-    if invoice_date <= NaiveDate::from_ymd_opt(2024, 7, 31).unwrap_or(NaiveDate::MIN) { 2_50_000_00 } else { 1_00_000_00 }
+    if invoice_date <= NaiveDate::from_ymd_opt(2024, 7, 31).unwrap_or(NaiveDate::MIN) {
+        2_50_000_00
+    } else {
+        1_00_000_00
+    }
 }
 
 /// TCS rate in basis points on the invoice date.
 pub fn tcs_rate_bp(invoice_date: NaiveDate) -> i64 {
-    if invoice_date < NaiveDate::from_ymd_opt(2024, 7, 10).unwrap_or(NaiveDate::MIN) { 100 } else { 50 }
+    if invoice_date < NaiveDate::from_ymd_opt(2024, 7, 10).unwrap_or(NaiveDate::MIN) {
+        100
+    } else {
+        50
+    }
 }
 
 /// A CSV file written with a BOM and CRLF, counting rows and hashing bytes.
@@ -199,7 +271,6 @@ pub struct Totals {
     pub cess: i64,
 }
 
-
 /// What the export wrote, for the summary and `manifest.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Manifest {
@@ -228,7 +299,6 @@ pub struct Manifest {
     /// Notes for the CA.
     pub notes: Vec<String>,
 }
-
 
 fn pos(code: &str) -> String {
     format!("{code}-{}", state_name(code).unwrap_or("Unknown"))
@@ -299,6 +369,7 @@ pub fn lines_sql(seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> 
 
 /// The register's columns, formatted for the CA, over `gstx.lines`.
 pub fn register_columns() -> String {
+    let rate_column = format!("CASE WHEN rate_bp IS NULL THEN NULL ELSE {} END", money("rate_bp"));
     format!(
         "order_id || ':' || order_item_id || ':' || (CASE WHEN cancelled THEN 'CANCEL' ELSE 'SALE' END) AS line_key,
          CASE WHEN cancelled THEN 'CANCEL' ELSE 'SALE' END AS event,
@@ -313,7 +384,7 @@ pub fn register_columns() -> String {
          business AS is_business_order, 'MFN' AS fulfillment_channel, 'ORDERS_API_2026' AS source,
          NULLIF(concat_ws(';', CASE WHEN invoice_number IS NULL THEN 'no_invoice_number' END, CASE WHEN business THEN 'business_order' END,
                                CASE WHEN pos IS NULL THEN 'unknown_state_quarantined' END, CASE WHEN sku_missing THEN 'sku_not_in_catalogue' END), '') AS flags",
-        rate = format!("CASE WHEN rate_bp IS NULL THEN NULL ELSE {} END", money("rate_bp")),
+        rate = rate_column,
         taxable = money("taxable"),
         igst = money("igst"),
         cgst = money("cgst"),
@@ -325,8 +396,8 @@ pub fn register_columns() -> String {
     )
 }
 
-/// DuckDB settings while exporting: both cores, room to sort seven years within the 200 MB
-/// budget (DuckDB spills beyond it), no insertion order (every output is explicitly ordered).
+/// DuckDB settings while exporting: one thread and a 120 MB limit, so seven years sort within the
+/// 200 MB budget (DuckDB spills to disk beyond it; two threads were faster but needed 400 MB).
 const EXPORT_SETTINGS: &str = "SET threads = 1; SET memory_limit = '120MB'; SET preserve_insertion_order = true;";
 /// Back to the hourly run's settings.
 const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET preserve_insertion_order = true;";
@@ -352,7 +423,9 @@ pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Per
     // A scratch database on disk (not in memory) so seven years can spill instead of failing.
     let scratch = tempfile::Builder::new().prefix(".gst-scratch-").tempdir_in(out)?;
     let scratch_db = scratch.path().join("scratch.duckdb").to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!("ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"))?;
+    conn.execute_batch(&format!(
+        "ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"
+    ))?;
     // Big periods are sorted and aggregated in parallel; the hourly run uses one thread.
     let _ = conn.execute_batch(EXPORT_SETTINGS);
     let result = export_inner(store, catalog, seller_state, period, out, from, to);
@@ -362,7 +435,15 @@ pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Per
 }
 
 #[allow(clippy::too_many_arguments)]
-fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, out: &Path, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<Manifest> {
+fn export_inner(
+    store: &Store,
+    catalog: &Catalog,
+    seller_state: &str,
+    period: &Period,
+    out: &Path,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> anyhow::Result<Manifest> {
     let conn = store.conn();
     {
         let mut appender_rows = Vec::new();
@@ -405,7 +486,9 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
 
     let mut b2cs = Sheet::create(out, "b2cs.csv", &B2CS_HEADER)?;
     {
-        let mut stmt = conn.prepare("SELECT pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CS' GROUP BY pos, rate_bp ORDER BY pos, rate_bp")?;
+        let mut stmt = conn.prepare(
+            "SELECT pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CS' GROUP BY pos, rate_bp ORDER BY pos, rate_bp",
+        )?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (state, bp, taxable) = row?;
@@ -419,10 +502,29 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
             "SELECT invoice_number, min(inv_day), max(invoice_value), pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CL'
              GROUP BY invoice_number, pos, rate_bp ORDER BY min(sort_at), invoice_number, rate_bp",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, NaiveDate>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, NaiveDate>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })?;
         for row in rows {
             let (inv, day, value, state, bp, taxable) = row?;
-            b2cl.row([inv.unwrap_or_default(), dmy(day), format_paise(value), pos(&state), String::new(), rate_text(bp), format_paise(taxable), format_paise(0), String::new()])?;
+            b2cl.row([
+                inv.unwrap_or_default(),
+                dmy(day),
+                format_paise(value),
+                pos(&state),
+                String::new(),
+                rate_text(bp),
+                format_paise(taxable),
+                format_paise(0),
+                String::new(),
+            ])?;
         }
     }
     files.push(b2cl.finish()?);
@@ -433,7 +535,16 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
              GROUP BY hsn, rate_bp ORDER BY hsn, rate_bp"
         ))?;
         let rows = stmt.query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?, r.get::<_, i64>(5)?, r.get::<_, i64>(6)?, r.get::<_, i64>(7)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+            ))
         })?;
         for row in rows {
             let (hsn, bp, qty, value, taxable, igst, cgst, sgst) = row?;
@@ -460,7 +571,8 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
                     count(DISTINCT order_id), count(DISTINCT order_id) FILTER (WHERE cancelled)
              FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY series ORDER BY series",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?)))?;
+        let rows =
+            stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, i64>(4)?)))?;
         for row in rows {
             let (first, last, total, cancelled) = row?;
             docs.row(["Invoices for outward supply".to_owned(), first, last, total.to_string(), cancelled.to_string()])?;
@@ -484,7 +596,8 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
     files.push(eco.finish()?);
 
     let list = |filter: &str| -> anyhow::Result<Vec<String>> {
-        let mut stmt = conn.prepare(&format!("SELECT order_id FROM gstx.lines WHERE {filter} GROUP BY order_id ORDER BY min(sort_at), order_id"))?;
+        let mut stmt =
+            conn.prepare(&format!("SELECT order_id FROM gstx.lines WHERE {filter} GROUP BY order_id ORDER BY min(sort_at), order_id"))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     };
@@ -501,13 +614,19 @@ fn export_inner(store: &Store, catalog: &Catalog, seller_state: &str, period: &P
         notes.push(format!("{} business orders are listed and flagged; their B2B rows need the buyer GSTIN, which dakiya does not hold: take them from Amazon's B2B tax report (MTR B2B).", business.len()));
     }
     if !unknown_state.is_empty() {
-        notes.push(format!("{} orders have a ship-to state dakiya could not recognise; they are quarantined (not in the sheets) and listed here.", unknown_state.len()));
+        notes.push(format!(
+            "{} orders have a ship-to state dakiya could not recognise; they are quarantined (not in the sheets) and listed here.",
+            unknown_state.len()
+        ));
     }
     if !missing_invoice.is_empty() {
         notes.push(format!("{} orders have no Amazon invoice number yet; they are flagged in the register.", missing_invoice.len()));
     }
     if !unknown_sku.is_empty() {
-        notes.push(format!("{} orders have SKUs missing from the catalogue (no HSN or rate); add them and export again.", unknown_sku.len()));
+        notes.push(format!(
+            "{} orders have SKUs missing from the catalogue (no HSN or rate); add them and export again.",
+            unknown_sku.len()
+        ));
     }
     let manifest = Manifest {
         period: period.label.clone(),
@@ -537,7 +656,9 @@ pub fn baseline_copy(store: &Store, catalog: &Catalog, seller_state: &str, perio
     // A scratch database on disk (not in memory) so seven years can spill instead of failing.
     let scratch = tempfile::tempdir()?;
     let scratch_db = scratch.path().join("scratch.duckdb").to_string_lossy().replace('\'', "''");
-    conn.execute_batch(&format!("ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"))?;
+    conn.execute_batch(&format!(
+        "ATTACH '{scratch_db}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);"
+    ))?;
     for item in catalog.items() {
         conn.execute("INSERT INTO gstx.cat VALUES (?, ?, ?)", duckdb::params![item.sku, item.hsn, (item.gst_rate * 100.0).round() as i64])?;
     }
@@ -577,10 +698,24 @@ pub fn summary(m: &Manifest) -> String {
     let mut out = format!("GST export {} ({} to {})\n", m.period, m.from, m.to);
     out.push_str(&format!("  {:<8} {:>14} {:>12} {:>12} {:>12}\n", "section", "taxable", "IGST", "CGST", "SGST"));
     for (section, t) in &m.section_totals {
-        out.push_str(&format!("  {:<8} {:>14} {:>12} {:>12} {:>12}\n", section, format_paise(t.taxable), format_paise(t.igst), format_paise(t.cgst), format_paise(t.sgst)));
+        out.push_str(&format!(
+            "  {:<8} {:>14} {:>12} {:>12} {:>12}\n",
+            section,
+            format_paise(t.taxable),
+            format_paise(t.igst),
+            format_paise(t.cgst),
+            format_paise(t.sgst)
+        ));
     }
     let t = &m.register_totals;
-    out.push_str(&format!("  {:<8} {:>14} {:>12} {:>12} {:>12}\n", "total", format_paise(t.taxable), format_paise(t.igst), format_paise(t.cgst), format_paise(t.sgst)));
+    out.push_str(&format!(
+        "  {:<8} {:>14} {:>12} {:>12} {:>12}\n",
+        "total",
+        format_paise(t.taxable),
+        format_paise(t.igst),
+        format_paise(t.cgst),
+        format_paise(t.sgst)
+    ));
     for f in &m.files {
         out.push_str(&format!("  {:<20} {:>7} rows\n", f.name, f.rows));
     }
@@ -595,7 +730,11 @@ pub fn summary(m: &Manifest) -> String {
 
 /// The period's first and last day for a given date (for tests of FY logic).
 pub fn fy_of(d: NaiveDate) -> i32 {
-    if d.month() >= 4 { d.year() } else { d.year() - 1 }
+    if d.month() >= 4 {
+        d.year()
+    } else {
+        d.year() - 1
+    }
 }
 
 #[cfg(test)]

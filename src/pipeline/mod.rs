@@ -100,7 +100,11 @@ pub fn load(path: &Path) -> Result<Pipeline, Diagnostics> {
         Ok(source) => source,
         Err(err) => {
             let mut rep = Reporter::new(file, "", &mut diags);
-            rep.error(0..0, format!("cannot read pipeline file: {err}"), Some("check the path; the default is pipelines/hourly.toml".into()));
+            rep.error(
+                0..0,
+                format!("cannot read pipeline file: {err}"),
+                Some("check the path; the default is pipelines/hourly.toml".into()),
+            );
             return Err(diags);
         }
     };
@@ -144,7 +148,11 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
             continue;
         };
         if listed.iter().any(|(k, _)| *k == kind) {
-            rep.error(entry.span(), format!("stage `{name}` is listed twice"), Some("each stage runs at most once per run; remove the second entry".into()));
+            rep.error(
+                entry.span(),
+                format!("stage `{name}` is listed twice"),
+                Some("each stage runs at most once per run; remove the second entry".into()),
+            );
             continue;
         }
         listed.push((kind, entry.span()));
@@ -161,7 +169,11 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
         }
     }
     if spec.stages_span.is_none() {
-        rep.error(top_span, "missing `stages`", Some("add e.g. `stages = [\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\", \"retain\"]`".into()));
+        rep.error(
+            top_span,
+            "missing `stages`",
+            Some("add e.g. `stages = [\"fetch\", \"enrich\", \"size\", \"schedule\", \"confirm\", \"retain\"]`".into()),
+        );
     } else if spec.stages.is_empty() && listed.is_empty() {
         rep.error(spec.stages_span.clone().unwrap_or(0..0), "`stages` is empty", Some("list at least one stage".into()));
     }
@@ -180,7 +192,11 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
             continue;
         };
         if value.get_ref().as_table().is_none() {
-            rep.error(value.span(), format!("`{key}` must be a table of options, found {}", value.get_ref().type_str()), Some(format!("write `[{key}]` followed by its options")));
+            rep.error(
+                value.span(),
+                format!("`{key}` must be a table of options, found {}", value.get_ref().type_str()),
+                Some(format!("write `[{key}]` followed by its options")),
+            );
             continue;
         }
         if !listed.iter().any(|(k, _)| *k == kind) && !spec.stages.iter().any(|s| s.get_ref() == key) {
@@ -221,7 +237,8 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
     // The header's catalogue, loaded and checked when `size` will use it.
     let catalog_text = spec.catalog.as_ref().map_or(DEFAULT_CATALOG, |c| c.get_ref().as_str());
     let catalog_path = base_dir.join(catalog_text);
-    let catalog_span = spec.catalog.as_ref().map(|c| c.span()).or_else(|| listed.iter().find(|(k, _)| *k == StageKind::Size).map(|(_, s)| s.clone()));
+    let catalog_span =
+        spec.catalog.as_ref().map(|c| c.span()).or_else(|| listed.iter().find(|(k, _)| *k == StageKind::Size).map(|(_, s)| s.clone()));
     let mut catalog = None;
     if listed.iter().any(|(k, _)| *k == StageKind::Size) || spec.catalog.is_some() {
         let at = catalog_span.unwrap_or(0..0);
@@ -238,9 +255,8 @@ fn check(path: &Path, base_dir: &Path, rep: &mut Reporter<'_>) -> Option<Pipelin
             }
         }
     }
-    let name = spec.name.clone().unwrap_or_else(|| {
-        path.file_stem().map_or_else(|| "pipeline".to_owned(), |s| s.to_string_lossy().into_owned())
-    });
+    let name =
+        spec.name.clone().unwrap_or_else(|| path.file_stem().map_or_else(|| "pipeline".to_owned(), |s| s.to_string_lossy().into_owned()));
     Some(Pipeline {
         path: path.to_path_buf(),
         name,

@@ -81,11 +81,7 @@ pub fn parse<'i>(source: &'i str, rep: &mut Reporter<'_>) -> Option<PipelineSpec
                         spec.description = Some(s.to_owned());
                     }
                 }
-                None => rep.error(
-                    value.span(),
-                    format!("`{key}` must be a string, found {}", value.get_ref().type_str()),
-                    None,
-                ),
+                None => rep.error(value.span(), format!("`{key}` must be a string, found {}", value.get_ref().type_str()), None),
             },
             "collect_pii" => match value.get_ref().as_bool() {
                 Some(b) => spec.collect_pii = Some(b),
@@ -181,7 +177,11 @@ fn hint(message: &str) -> Option<String> {
         Some("remove the key or fix its spelling (the list above is every key this stage knows)".into())
     } else if message.starts_with("unknown variant") {
         Some("use one of the values listed above".into())
-    } else if message.contains("expected u32") || message.contains("expected a boolean") || message.contains("expected a string") || message.contains("expected a sequence") {
+    } else if message.contains("expected u32")
+        || message.contains("expected a boolean")
+        || message.contains("expected a string")
+        || message.contains("expected a sequence")
+    {
         Some("check the value's type: numbers without quotes, booleans as true/false, text in quotes".into())
     } else {
         None

@@ -71,10 +71,18 @@ pub fn processing_report(merchant: &str, feed_id: &str, results: &[MessageResult
     let ok = results.iter().filter(|r| r.error.is_none()).count();
     let failed = results.len() - ok;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml.push_str("<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n");
-    xml.push_str(&format!("  <Header><DocumentVersion>1.02</DocumentVersion><MerchantIdentifier>{}</MerchantIdentifier></Header>\n", escape(merchant)));
+    xml.push_str(
+        "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n",
+    );
+    xml.push_str(&format!(
+        "  <Header><DocumentVersion>1.02</DocumentVersion><MerchantIdentifier>{}</MerchantIdentifier></Header>\n",
+        escape(merchant)
+    ));
     xml.push_str("  <MessageType>ProcessingReport</MessageType>\n  <Message>\n    <MessageID>1</MessageID>\n    <ProcessingReport>\n");
-    xml.push_str(&format!("      <DocumentTransactionID>{}</DocumentTransactionID>\n      <StatusCode>Complete</StatusCode>\n", escape(feed_id)));
+    xml.push_str(&format!(
+        "      <DocumentTransactionID>{}</DocumentTransactionID>\n      <StatusCode>Complete</StatusCode>\n",
+        escape(feed_id)
+    ));
     xml.push_str(&format!(
         "      <ProcessingSummary>\n        <MessagesProcessed>{}</MessagesProcessed>\n        <MessagesSuccessful>{ok}</MessagesSuccessful>\n        <MessagesWithError>{failed}</MessagesWithError>\n        <MessagesWithWarning>0</MessagesWithWarning>\n      </ProcessingSummary>\n",
         results.len()

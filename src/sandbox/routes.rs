@@ -1,6 +1,8 @@
 //! The sandbox's HTTP handlers, one per Amazon operation, plus the pre-signed upload and
 //! download URLs. Each handler: fault draw → token bucket → early faults → auth → validation →
 //! effect → late faults (stall, truncated body, connection reset) → journal.
+// A handler's refusal is the whole HTTP response (`Err(Response)`), as axum's extractors do.
+#![allow(clippy::result_large_err)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,12 +63,21 @@ async fn record(State(shared): S, req: axum::extract::Request, next: axum::middl
     let (parts, body) = resp.into_parts();
     match axum::body::to_bytes(body, 64 << 20).await {
         Ok(bytes) => {
-            shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).push(Exchange { method, path, request, status, response: bytes.to_vec() });
+            shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).push(Exchange {
+                method,
+                path,
+                request,
+                status,
+                response: bytes.to_vec(),
+            });
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(_) => {
             // A reset fault: keep it a reset.
-            let stream = futures_util::stream::iter(vec![Err::<Bytes, std::io::Error>(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "sandbox fault: connection reset"))]);
+            let stream = futures_util::stream::iter(vec![Err::<Bytes, std::io::Error>(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "sandbox fault: connection reset",
+            ))]);
             Response::from_parts(parts, Body::from_stream(stream))
         }
     }
@@ -123,17 +134,32 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
     if let Some(limiter) = shared.limiters.get(&op) {
         if fault == Some(FaultKind::Throttle) || limiter.check().is_err() {
             shared.log(op.name(), order, 429, "throttled");
-            return Err(error(shared, StatusCode::TOO_MANY_REQUESTS, "QuotaExceeded", "You exceeded your quota for the requested resource."));
+            return Err(error(
+                shared,
+                StatusCode::TOO_MANY_REQUESTS,
+                "QuotaExceeded",
+                "You exceeded your quota for the requested resource.",
+            ));
         }
     }
     match fault {
         Some(FaultKind::E500) => {
             shared.log(op.name(), order, 500, "fault 500");
-            return Err(error(shared, StatusCode::INTERNAL_SERVER_ERROR, "InternalFailure", "We encountered an internal error. Please try again."));
+            return Err(error(
+                shared,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalFailure",
+                "We encountered an internal error. Please try again.",
+            ));
         }
         Some(FaultKind::E503) => {
             shared.log(op.name(), order, 503, "fault 503");
-            return Err(error(shared, StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service temporarily unavailable. Please try again."));
+            return Err(error(
+                shared,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "Service temporarily unavailable. Please try again.",
+            ));
         }
         _ => {}
     }
@@ -142,7 +168,8 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
     let tokens = shared.tokens.lock().unwrap_or_else(|p| p.into_inner());
     let denied = |details: &str| {
         shared.log(op.name(), order, 403, format!("denied: {details}"));
-        let body = json!({ "errors": [{ "code": "Unauthorized", "message": "Access to requested resource is denied.", "details": details }] });
+        let body =
+            json!({ "errors": [{ "code": "Unauthorized", "message": "Access to requested resource is denied.", "details": details }] });
         with_request_id(shared, (StatusCode::FORBIDDEN, axum::Json(body)).into_response())
     };
     match tokens.get(token) {
@@ -221,15 +248,29 @@ async fn lwa_token(State(shared): S, body: String) -> Response {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     if get("grant_type") != "refresh_token" {
         shared.log("lwaToken", None, 400, "unsupported grant");
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": "unsupported_grant_type", "error_description": "grant_type must be refresh_token"})),
+        )
+            .into_response();
     }
     if get("client_id") != super::CLIENT_ID || get("client_secret") != super::CLIENT_SECRET {
         shared.log("lwaToken", None, 401, "invalid client");
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({"error": "invalid_client", "error_description": "Client authentication failed"}))).into_response();
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": "invalid_client", "error_description": "Client authentication failed"})),
+        )
+            .into_response();
     }
     if get("refresh_token") != super::REFRESH_TOKEN {
         shared.log("lwaToken", None, 400, "invalid grant");
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant", "error_description": "The request has an invalid grant parameter : refresh_token"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"error": "invalid_grant", "error_description": "The request has an invalid grant parameter : refresh_token"}),
+            ),
+        )
+            .into_response();
     }
     let token = format!("Atza|{}", shared.next_id("sbx-access-"));
     let expires_at = shared.clock.now() + Duration::seconds(shared.options.token_lifetime);
@@ -327,7 +368,19 @@ pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], 
     order
 }
 
-const INCLUDED: &[&str] = &["BUYER", "RECIPIENT", "PROCEEDS", "EXPENSE", "PROMOTION", "CANCELLATION", "FULFILLMENT", "PACKAGES", "TAX", "PAYMENT", "FULFILLMENT_ORDERS"];
+const INCLUDED: &[&str] = &[
+    "BUYER",
+    "RECIPIENT",
+    "PROCEEDS",
+    "EXPENSE",
+    "PROMOTION",
+    "CANCELLATION",
+    "FULFILLMENT",
+    "PACKAGES",
+    "TAX",
+    "PAYMENT",
+    "FULFILLMENT_ORDERS",
+];
 
 fn included_data(q: &HashMap<String, String>) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
@@ -345,7 +398,9 @@ fn included_data(q: &HashMap<String, String>) -> Result<Vec<String>, String> {
 fn parse_time(q: &HashMap<String, String>, key: &str) -> Result<Option<DateTime<Utc>>, String> {
     match q.get(key) {
         None => Ok(None),
-        Some(v) => DateTime::parse_from_rfc3339(v).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| format!("{key} is not an ISO 8601 date-time")),
+        Some(v) => {
+            DateTime::parse_from_rfc3339(v).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| format!("{key} is not an ISO 8601 date-time"))
+        }
     }
 }
 
@@ -443,7 +498,8 @@ fn search_page(
         })
         .collect();
     matching.sort_by(|a, b| (a.last_updated, &a.order_id).cmp(&(b.last_updated, &b.order_id)));
-    let page: Vec<Value> = matching.iter().skip(offset).take(page_size).map(|o| order_json(o, now, included, world.options.pii_role)).collect();
+    let page: Vec<Value> =
+        matching.iter().skip(offset).take(page_size).map(|o| order_json(o, now, included, world.options.pii_role)).collect();
     let n = page.len();
     let next = offset + n;
     let mut body = json!({ "orders": page, "createdBefore": iso(now - Duration::minutes(2)) });
@@ -538,13 +594,22 @@ fn eligible(shared: &Shared, op: Op, order: Option<&SimOrder>, order_id: &str, n
         "UNSHIPPED" => Ok(()),
         other => {
             shared.log(op.name(), Some(order_id), 404, format!("invalid order state {other}"));
-            Err(error(shared, StatusCode::NOT_FOUND, "InvalidOrderState", "The request cannot be applied to the order in its current state."))
+            Err(error(
+                shared,
+                StatusCode::NOT_FOUND,
+                "InvalidOrderState",
+                "The request cannot be applied to the order in its current state.",
+            ))
         }
     }
 }
 
-fn check_package_input(dims: &crate::spapi::model::easy_ship::Dimensions, weight: &crate::spapi::model::easy_ship::Weight) -> Result<(), &'static str> {
-    let d_ok = [dims.length, dims.width, dims.height].iter().all(|d| d.is_some_and(|v| v >= 0.01)) && dims.unit.as_deref().is_none_or(|u| u == "cm");
+fn check_package_input(
+    dims: &crate::spapi::model::easy_ship::Dimensions,
+    weight: &crate::spapi::model::easy_ship::Weight,
+) -> Result<(), &'static str> {
+    let d_ok = [dims.length, dims.width, dims.height].iter().all(|d| d.is_some_and(|v| v >= 0.01))
+        && dims.unit.as_deref().is_none_or(|u| u == "cm");
     let w_ok = weight.value.is_some_and(|v| v >= 11.0) && weight.unit.as_deref().is_none_or(|u| u == "grams" || u == "g");
     if !d_ok {
         return Err("packageDimensions need length, width and height of at least 0.01 in cm");
@@ -633,7 +698,11 @@ async fn create_package(State(shared): S, headers: HeaderMap, body: Bytes) -> Re
             }
             None => return error(&shared, StatusCode::NOT_FOUND, "ResourceNotFound", "The specified amazonOrderId does not exist."),
         };
-        let dims = req.package_details.package_dimensions.clone().unwrap_or_else(|| crate::spapi::model::easy_ship::Dimensions::cm(20.0, 15.0, 10.0));
+        let dims = req
+            .package_details
+            .package_dimensions
+            .clone()
+            .unwrap_or_else(|| crate::spapi::model::easy_ship::Dimensions::cm(20.0, 15.0, 10.0));
         let weight = req.package_details.package_weight.clone().unwrap_or_else(|| crate::spapi::model::easy_ship::Weight::grams(500.0));
         let package_id = world.new_package_id();
         let invoice_number = world.new_invoice_number(now);
@@ -729,7 +798,12 @@ async fn update_packages(State(shared): S, headers: HeaderMap, body: Bytes) -> R
             };
             if order.package.as_ref().is_none_or(|p| p.status != PkgStatus::ReadyForPickup) {
                 shared.log(op.name(), Some(order_id), 404, "not reschedulable");
-                return error(&shared, StatusCode::NOT_FOUND, "InvalidOrderState", "The package cannot be rescheduled in its current state.");
+                return error(
+                    &shared,
+                    StatusCode::NOT_FOUND,
+                    "InvalidOrderState",
+                    "The package cannot be rescheduled in its current state.",
+                );
             }
             let slot = match check_slot(order, &upd.package_time_slot.slot_id, now) {
                 Ok(slot) => slot,
@@ -804,7 +878,12 @@ async fn create_feed(State(shared): S, headers: HeaderMap, body: Bytes) -> Respo
     };
     let Ok(spec) = serde_json::from_slice::<CreateFeedSpecification>(&body) else {
         shared.log(op.name(), None, 400, "invalid");
-        return error(&shared, StatusCode::BAD_REQUEST, "400", "Invalid input: feedType, marketplaceIds (array) and inputFeedDocumentId are required");
+        return error(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "400",
+            "Invalid input: feedType, marketplaceIds (array) and inputFeedDocumentId are required",
+        );
     };
     if spec.feed_type != "POST_EASYSHIP_DOCUMENTS" || spec.marketplace_ids.is_empty() || spec.marketplace_ids.len() > 25 {
         shared.log(op.name(), None, 400, "unsupported feed");
@@ -817,7 +896,13 @@ async fn create_feed(State(shared): S, headers: HeaderMap, body: Bytes) -> Respo
     let feed_id = shared.next_id("5000");
     shared.feeds.lock().unwrap_or_else(|p| p.into_inner()).insert(
         feed_id.clone(),
-        Feed { feed_id: feed_id.clone(), created: shared.clock.now(), document_id: spec.input_feed_document_id.clone(), polls: 0, result_document_id: None },
+        Feed {
+            feed_id: feed_id.clone(),
+            created: shared.clock.now(),
+            document_id: spec.input_feed_document_id.clone(),
+            polls: 0,
+            result_document_id: None,
+        },
     );
     shared.log(op.name(), None, 202, format!("feed {feed_id}{}", fault_note(fault)));
     finish(&shared, op, fault, StatusCode::ACCEPTED, json!({ "feedId": feed_id })).await
@@ -825,7 +910,8 @@ async fn create_feed(State(shared): S, headers: HeaderMap, body: Bytes) -> Respo
 
 /// Process a finished documents feed: labels for scheduled orders, errors for the rest.
 fn process_feed(shared: &Shared, feed: &mut Feed) {
-    let content = shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&feed.document_id).map(|d| d.0.clone()).unwrap_or_default();
+    let content =
+        shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&feed.document_id).map(|d| d.0.clone()).unwrap_or_default();
     let messages = docs::feed_orders(&content).unwrap_or_default();
     let world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
     let mut results = Vec::new();
@@ -842,12 +928,18 @@ fn process_feed(shared: &Shared, feed: &mut Feed) {
                     format!("{} {}", order.pii.city, order.pii.postal_code),
                     order.pii.phone.clone(),
                 ]);
-                let invoice = docs::pdf(&[format!("Tax invoice {}", pkg.invoice_number), format!("Order {}", order.order_id), order.pii.name.clone()]);
+                let invoice = docs::pdf(&[
+                    format!("Tax invoice {}", pkg.invoice_number),
+                    format!("Order {}", order.order_id),
+                    order.pii.name.clone(),
+                ]);
                 files.push((format!("{order_id}/ShippingLabel.pdf"), label));
                 files.push((format!("{order_id}/Invoice.pdf"), invoice));
                 results.push(docs::MessageResult { message_id, order_id, error: None });
             }
-            None => results.push(docs::MessageResult { message_id, order_id, error: Some("The order is not scheduled for Easy Ship.".into()) }),
+            None => {
+                results.push(docs::MessageResult { message_id, order_id, error: Some("The order is not scheduled for Easy Ship.".into()) })
+            }
         }
     }
     drop(world);
@@ -855,14 +947,26 @@ fn process_feed(shared: &Shared, feed: &mut Feed) {
     if !files.is_empty() {
         let bundle = docs::tar(&files).unwrap_or_default();
         let report_doc = shared.next_id("sbx-reportdoc-");
-        shared.documents.lock().unwrap_or_else(|p| p.into_inner()).insert(report_doc.clone(), (docs::gzip(&bundle).unwrap_or_default(), true));
+        shared
+            .documents
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(report_doc.clone(), (docs::gzip(&bundle).unwrap_or_default(), true));
         let report_id = shared.next_id("7000");
-        shared.reports.lock().unwrap_or_else(|p| p.into_inner()).insert(report_id.clone(), Report { report_id: report_id.clone(), created: shared.clock.now(), document_id: report_doc });
+        shared
+            .reports
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(report_id.clone(), Report { report_id: report_id.clone(), created: shared.clock.now(), document_id: report_doc });
         reference = Some(report_id);
     }
     let xml = docs::processing_report(super::MERCHANT_ID, &feed.feed_id, &results, reference.as_deref());
     let result_doc = shared.next_id("sbx-resultdoc-");
-    shared.documents.lock().unwrap_or_else(|p| p.into_inner()).insert(result_doc.clone(), (docs::gzip(xml.as_bytes()).unwrap_or_default(), true));
+    shared
+        .documents
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(result_doc.clone(), (docs::gzip(xml.as_bytes()).unwrap_or_default(), true));
     feed.result_document_id = Some(result_doc);
 }
 
@@ -1014,7 +1118,9 @@ async fn create_rdt(State(shared): S, headers: HeaderMap, body: Bytes) -> Respon
     let valid = req.as_ref().is_ok_and(|r| {
         !r.restricted_resources.is_empty()
             && r.restricted_resources.len() <= 50
-            && r.restricted_resources.iter().all(|res| ["GET", "PUT", "POST", "DELETE"].contains(&res.method.as_str()) && res.path.starts_with('/'))
+            && r.restricted_resources
+                .iter()
+                .all(|res| ["GET", "PUT", "POST", "DELETE"].contains(&res.method.as_str()) && res.path.starts_with('/'))
     });
     let Ok(req) = req.map_err(|_| ()).and_then(|r| if valid { Ok(r) } else { Err(()) }) else {
         shared.log(op.name(), None, 400, "invalid");
@@ -1025,7 +1131,11 @@ async fn create_rdt(State(shared): S, headers: HeaderMap, body: Bytes) -> Respon
     let expires_at = shared.clock.now() + Duration::seconds(3600);
     // One RDT per resource list; the sandbox binds it to the first resource.
     let first = &req.restricted_resources[0];
-    shared.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), Token { expires_at, restricted: Some((first.method.clone(), first.path.clone())) });
+    shared
+        .tokens
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(token.clone(), Token { expires_at, restricted: Some((first.method.clone(), first.path.clone())) });
     shared.log(op.name(), None, 200, format!("rdt for {} {}{}", first.method, first.path, fault_note(fault)));
     finish(&shared, op, fault, StatusCode::OK, json!({ "restrictedDataToken": token, "expiresIn": 3600 })).await
 }

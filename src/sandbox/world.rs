@@ -53,9 +53,26 @@ pub const UNKNOWN_SKU: SkuSpec =
 
 /// Ship-to state spellings as Amazon passes them through (free text), weighted to Gujarat.
 pub const STATES: &[&str] = &[
-    "Gujarat", "GUJARAT", "gujarat", "Maharashtra", "MAHARASHTRA", "Karnataka", "Delhi", "NEW DELHI", "Tamil Nadu",
-    "Tamilnadu", "Uttar Pradesh", "West Bengal", "Rajasthan", "Telangana", "Orissa", "Pondicherry", "Kerala",
-    "Madhya Pradesh", "Haryana", "Punjab",
+    "Gujarat",
+    "GUJARAT",
+    "gujarat",
+    "Maharashtra",
+    "MAHARASHTRA",
+    "Karnataka",
+    "Delhi",
+    "NEW DELHI",
+    "Tamil Nadu",
+    "Tamilnadu",
+    "Uttar Pradesh",
+    "West Bengal",
+    "Rajasthan",
+    "Telangana",
+    "Orissa",
+    "Pondicherry",
+    "Kerala",
+    "Madhya Pradesh",
+    "Haryana",
+    "Punjab",
 ];
 
 /// A spelling no table knows (the order still ships, flagged for GST).
@@ -419,11 +436,8 @@ impl World {
         let mut days = 0;
         while days < 2 {
             for (start_h, end_h, method) in [(10, 13, "PICKUP"), (14, 17, "PICKUP"), (11, 19, "DROPOFF")] {
-                let make = |h: u32| {
-                    day.and_hms_opt(h, 0, 0)
-                        .and_then(|t| t.and_local_timezone(ist()).single())
-                        .map(|t| t.with_timezone(&Utc))
-                };
+                let make =
+                    |h: u32| day.and_hms_opt(h, 0, 0).and_then(|t| t.and_local_timezone(ist()).single()).map(|t| t.with_timezone(&Utc));
                 if let (Some(start), Some(end)) = (make(start_h), make(end_h)) {
                     let raw = format!("{order_id}|{}|{method}", start.timestamp());
                     use base64::Engine as _;
@@ -442,7 +456,14 @@ impl World {
 
     /// A new package id.
     pub fn new_package_id(&mut self) -> String {
-        let id = format!("{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}", self.rng.gen::<u32>(), self.rng.gen::<u16>(), self.next_package % 4096, self.rng.gen::<u16>() % 4096, self.next_package);
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+            self.rng.gen::<u32>(),
+            self.rng.gen::<u16>(),
+            self.next_package % 4096,
+            self.rng.gen::<u16>() % 4096,
+            self.next_package
+        );
         self.next_package += 1;
         id
     }
@@ -498,7 +519,8 @@ mod tests {
 
     #[test]
     fn tax_included_in_a_price_rounds_to_the_paisa() {
-        let item = SimItem { order_item_id: "1".into(), sku: "x", asin: "y", title: "t", quantity: 1, unit_price_paise: 49_900, gst_rate: 12 };
+        let item =
+            SimItem { order_item_id: "1".into(), sku: "x", asin: "y", title: "t", quantity: 1, unit_price_paise: 49_900, gst_rate: 12 };
         // 499.00 incl. 12 %: tax = 499 × 12 / 112 = 53.4642… → 53.46
         assert_eq!(item.tax_paise(), 5346);
     }

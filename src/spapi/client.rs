@@ -156,7 +156,11 @@ pub fn check_url(url: &str, sandbox: bool) -> Result<(), Error> {
     match parsed.scheme() {
         "https" if !sandbox => Ok(()),
         "http" | "https" if sandbox => {
-            if crate::config::is_loopback_url(url) { Ok(()) } else { Err(insecure()) }
+            if crate::config::is_loopback_url(url) {
+                Ok(())
+            } else {
+                Err(insecure())
+            }
         }
         _ => Err(insecure()),
     }
@@ -178,7 +182,16 @@ impl SpApi {
             .build()
             .map_err(|err| Error::Transport { op: Op::LwaToken, attempts: 0, detail: err.to_string() })?;
         let limits = Limits::new(opts.rate_scale);
-        Ok(SpApi { http, opts, creds, clock, access: Mutex::new(None), rdt: Mutex::new(HashMap::new()), limits, calls: Mutex::new(Vec::new()) })
+        Ok(SpApi {
+            http,
+            opts,
+            creds,
+            clock,
+            access: Mutex::new(None),
+            rdt: Mutex::new(HashMap::new()),
+            limits,
+            calls: Mutex::new(Vec::new()),
+        })
     }
 
     /// The marketplace id.
@@ -252,7 +265,15 @@ impl SpApi {
                         (Ok(_), 200..=299) => None,
                         _ => Some("auth"),
                     };
-                    self.record(CallRecord { at, op: Op::LwaToken, status: Some(status), request_id, duration_ms: ms(started), attempt, error_class: class });
+                    self.record(CallRecord {
+                        at,
+                        op: Op::LwaToken,
+                        status: Some(status),
+                        request_id,
+                        duration_ms: ms(started),
+                        attempt,
+                        error_class: class,
+                    });
                     match body {
                         Ok(body) => (status, body),
                         Err(err) => {
@@ -265,7 +286,15 @@ impl SpApi {
                     }
                 }
                 Err(err) => {
-                    self.record(CallRecord { at, op: Op::LwaToken, status: None, request_id: None, duration_ms: ms(started), attempt, error_class: Some("transport") });
+                    self.record(CallRecord {
+                        at,
+                        op: Op::LwaToken,
+                        status: None,
+                        request_id: None,
+                        duration_ms: ms(started),
+                        attempt,
+                        error_class: Some("transport"),
+                    });
                     if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
                         tokio::time::sleep(delay).await;
                         continue;
@@ -393,7 +422,15 @@ impl SpApi {
             let (status, headers, body) = match outcome {
                 Ok(parts) => parts,
                 Err(err) => {
-                    self.record(CallRecord { at, op: req.op, status: None, request_id: None, duration_ms: ms(started), attempt, error_class: Some("transport") });
+                    self.record(CallRecord {
+                        at,
+                        op: req.op,
+                        status: None,
+                        request_id: None,
+                        duration_ms: ms(started),
+                        attempt,
+                        error_class: Some("transport"),
+                    });
                     // A connection that never got through is always safe to repeat.
                     let safe = req.retry_unknown || err.is_connect();
                     if safe {
@@ -409,7 +446,10 @@ impl SpApi {
             crate::testing::checkpoint(req.op.name());
             let rid = request_id(&headers);
             let is_json = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("json"));
-            let truncated = (200..300).contains(&status) && is_json && !body.is_empty() && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();
+            let truncated = (200..300).contains(&status)
+                && is_json
+                && !body.is_empty()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&body).is_err();
             let class = if truncated {
                 Some("truncated")
             } else {
@@ -420,7 +460,15 @@ impl SpApi {
                     _ => Some("api"),
                 }
             };
-            self.record(CallRecord { at, op: req.op, status: Some(status), request_id: rid, duration_ms: ms(started), attempt, error_class: class });
+            self.record(CallRecord {
+                at,
+                op: req.op,
+                status: Some(status),
+                request_id: rid,
+                duration_ms: ms(started),
+                attempt,
+                error_class: class,
+            });
             if let Some(rate) = headers.get("x-amzn-RateLimit-Limit").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<f64>().ok()) {
                 self.limits.observe_rate(req.op, rate);
             }

@@ -15,7 +15,9 @@ pub enum Error {
         url: String,
     },
     /// No credentials configured.
-    #[error("no SP-API credentials: run `dakiya credentials set` (or set DAKIYA_SPAPI__CLIENT_ID, __CLIENT_SECRET, __REFRESH_TOKEN for CI)")]
+    #[error(
+        "no SP-API credentials: run `dakiya credentials set` (or set DAKIYA_SPAPI__CLIENT_ID, __CLIENT_SECRET, __REFRESH_TOKEN for CI)"
+    )]
     NoCredentials,
     /// Login with Amazon refused the credentials.
     #[error("Login with Amazon refused the credentials (HTTP {status}{}): check them with `dakiya credentials check`; a client secret must be rotated every 180 days", code.as_ref().map(|c| format!(", {c}")).unwrap_or_default())]

@@ -114,10 +114,7 @@ impl Op {
             Op::SearchOrders => Some((0.0056, 20)),
             Op::GetOrder => Some((0.5, 30)),
             Op::ConfirmShipment => Some((2.0, 10)),
-            Op::ListHandoverSlots
-            | Op::CreateScheduledPackage
-            | Op::GetScheduledPackage
-            | Op::UpdateScheduledPackages => Some((1.0, 5)),
+            Op::ListHandoverSlots | Op::CreateScheduledPackage | Op::GetScheduledPackage | Op::UpdateScheduledPackages => Some((1.0, 5)),
             Op::CreateFeedDocument => Some((0.5, 15)),
             Op::CreateFeed => Some((0.0083, 15)),
             Op::GetFeed => Some((2.0, 15)),
@@ -191,7 +188,12 @@ impl Limits {
         let current = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| b.rate);
         if let Some(current) = current {
             if rate.is_finite() && rate > 0.0 && (rate - current).abs() > current * 0.01 {
-                tracing::info!(operation = op.name(), published = current, observed = rate, "Amazon reports a different rate limit; pacing follows it.");
+                tracing::info!(
+                    operation = op.name(),
+                    published = current,
+                    observed = rate,
+                    "Amazon reports a different rate limit; pacing follows it."
+                );
                 self.install(op, rate, burst);
             }
         }

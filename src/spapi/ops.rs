@@ -8,12 +8,11 @@ use super::client::{decode, json_body, Auth, Request, SpApi};
 use super::error::Error;
 use super::limits::Op;
 use super::model::easy_ship::{
-    CreateScheduledPackageRequest, ListHandoverSlotsRequest, ListHandoverSlotsResponse, Package, Packages,
-    UpdateScheduledPackagesRequest,
+    CreateScheduledPackageRequest, ListHandoverSlotsRequest, ListHandoverSlotsResponse, Package, Packages, UpdateScheduledPackagesRequest,
 };
 use super::model::feeds::{
-    CreateFeedDocumentResponse, CreateFeedDocumentSpecification, CreateFeedResponse, CreateFeedSpecification,
-    DocumentLocation, Feed, GetFeedsResponse, Report, EASYSHIP_DOCUMENTS_FEED,
+    CreateFeedDocumentResponse, CreateFeedDocumentSpecification, CreateFeedResponse, CreateFeedSpecification, DocumentLocation, Feed,
+    GetFeedsResponse, Report, EASYSHIP_DOCUMENTS_FEED,
 };
 use super::model::orders::{ConfirmShipmentRequest, GetOrderResponse, SearchOrdersResponse, INCLUDED_DATA};
 
@@ -107,10 +106,7 @@ impl SpApi {
 
     /// Easy Ship `getScheduledPackage`.
     pub async fn get_scheduled_package(&self, order_id: &str) -> Result<Package, Error> {
-        let query = vec![
-            ("amazonOrderId".to_owned(), order_id.to_owned()),
-            ("marketplaceId".to_owned(), self.marketplace_id().to_owned()),
-        ];
+        let query = vec![("amazonOrderId".to_owned(), order_id.to_owned()), ("marketplaceId".to_owned(), self.marketplace_id().to_owned())];
         let reply = self.execute(read(Op::GetScheduledPackage, "/easyShip/2022-03-23/package".into(), query)).await?;
         decode(Op::GetScheduledPackage, &reply.body)
     }

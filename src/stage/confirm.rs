@@ -10,12 +10,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::docs::{self, Bundle};
-use crate::spapi::model::easy_ship::{Dimensions, ListHandoverSlotsRequest, ScheduledPackageId, TimeSlot, UpdatePackageDetails, UpdateScheduledPackagesRequest, Weight};
+use crate::spapi::model::easy_ship::{
+    Dimensions, ListHandoverSlotsRequest, ScheduledPackageId, TimeSlot, UpdatePackageDetails, UpdateScheduledPackagesRequest, Weight,
+};
 use crate::spapi::model::feeds::ProcessingStatus;
 use crate::spapi::model::orders::{ConfirmShipmentOrderItem, ConfirmShipmentRequest, PackageDetail};
 use crate::spapi::SpApi;
-use crate::store::orders::{self as store_orders, Scheduled};
 use crate::store::feeds as store_feeds;
+use crate::store::orders::{self as store_orders, Scheduled};
 use crate::store::vault as store_vault;
 
 /// `[confirm]` options.
@@ -33,11 +35,7 @@ pub struct ConfirmConfig {
 
 impl Default for ConfirmConfig {
     fn default() -> Self {
-        Self {
-            reschedule_missed: true,
-            confirm_shipment: false,
-            feed_wait: Duration::from_secs(5 * 60),
-        }
+        Self { reschedule_missed: true, confirm_shipment: false, feed_wait: Duration::from_secs(5 * 60) }
     }
 }
 
@@ -186,7 +184,14 @@ async fn fetch_feed_documents(
             store_orders::hold(conn, order_id, reason, now)?;
         }
         let failed_orders: Vec<String> = failed.iter().map(|(o, _)| o.clone()).collect();
-        store_feeds::documents_stored(conn, local_id, &failed_orders, result_document, processing.document_report_reference.as_deref(), now)?;
+        store_feeds::documents_stored(
+            conn,
+            local_id,
+            &failed_orders,
+            result_document,
+            processing.document_report_reference.as_deref(),
+            now,
+        )?;
         Ok(())
     })?;
     report.add("documents_stored", stored.len() as u64);

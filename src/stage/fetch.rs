@@ -88,7 +88,11 @@ impl FetchConfig {
             cx.error("max_pages", "must be at least 1", None);
         }
         if self.overlap > Duration::from_secs(7 * 24 * 60 * 60) {
-            cx.error("overlap", "is longer than 7 days", Some("an overlap of an hour or two is enough; longer only costs API calls".into()));
+            cx.error(
+                "overlap",
+                "is longer than 7 days",
+                Some("an overlap of an hour or two is enough; longer only costs API calls".into()),
+            );
         }
     }
 }
@@ -105,7 +109,8 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
         Some(w) => w - overlap,
         None => now - lookback,
     };
-    let query = SearchOrdersQuery { last_updated_after: after, fulfilled_by: vec!["MERCHANT".into()], max_results_per_page: config.page_size };
+    let query =
+        SearchOrdersQuery { last_updated_after: after, fulfilled_by: vec!["MERCHANT".into()], max_results_per_page: config.page_size };
     let mut token: Option<String> = None;
     let mut newest = watermark;
     let mut complete = false;

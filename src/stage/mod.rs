@@ -52,14 +52,8 @@ pub enum StageKind {
 
 impl StageKind {
     /// Every stage, in natural order.
-    pub const ALL: [StageKind; 6] = [
-        StageKind::Fetch,
-        StageKind::Enrich,
-        StageKind::Size,
-        StageKind::Schedule,
-        StageKind::Confirm,
-        StageKind::Retain,
-    ];
+    pub const ALL: [StageKind; 6] =
+        [StageKind::Fetch, StageKind::Enrich, StageKind::Size, StageKind::Schedule, StageKind::Confirm, StageKind::Retain];
 
     /// The name used in pipeline files, logs and reports.
     pub fn name(self) -> &'static str {
@@ -85,9 +79,7 @@ impl StageKind {
             StageKind::Enrich => &[StageKind::Fetch],
             StageKind::Size => &[StageKind::Fetch, StageKind::Enrich],
             StageKind::Schedule => &[StageKind::Fetch, StageKind::Enrich, StageKind::Size],
-            StageKind::Confirm => {
-                &[StageKind::Fetch, StageKind::Enrich, StageKind::Size, StageKind::Schedule]
-            }
+            StageKind::Confirm => &[StageKind::Fetch, StageKind::Enrich, StageKind::Size, StageKind::Schedule],
         }
     }
 

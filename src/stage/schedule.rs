@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::{BuildCx, Held, RunCtx, StageReport};
 use crate::clock::ist;
 use crate::spapi::model::easy_ship::{
-    CreateScheduledPackageRequest, Dimensions, EasyShipCode, HandoverMethod, ListHandoverSlotsRequest, Package, PackageDetails, TimeSlot, Weight,
+    CreateScheduledPackageRequest, Dimensions, EasyShipCode, HandoverMethod, ListHandoverSlotsRequest, Package, PackageDetails, TimeSlot,
+    Weight,
 };
 use crate::spapi::model::feeds::{easy_ship_documents_feed, CreateFeedSpecification, EASYSHIP_DOCUMENTS_FEED, FEED_CONTENT_TYPE};
 use crate::spapi::{Error as ApiError, SpApi};
@@ -181,7 +182,11 @@ impl ScheduleConfig {
         for day in &self.skip_days {
             match SkipDay::parse(day) {
                 Some(d) => skip_days.push(d),
-                None => cx.error("skip_days", format!("{day:?} is neither a weekday nor a date"), Some("use \"sunday\" or \"2026-11-08\"".into())),
+                None => cx.error(
+                    "skip_days",
+                    format!("{day:?} is neither a weekday nor a date"),
+                    Some("use \"sunday\" or \"2026-11-08\"".into()),
+                ),
             }
         }
         if self.max_orders_per_run == 0 {
@@ -310,7 +315,13 @@ fn refused(err: &ApiError) -> String {
     }
 }
 
-async fn schedule_one(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<'_>, pkg: &PackageRow, report: &mut StageReport) -> anyhow::Result<()> {
+async fn schedule_one(
+    api: &SpApi,
+    config: &SchedulePlan,
+    ctx: &mut RunCtx<'_>,
+    pkg: &PackageRow,
+    report: &mut StageReport,
+) -> anyhow::Result<()> {
     let order_id = pkg.order_id.clone();
     let dims = Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2);
     let weight = Weight::grams(pkg.weight_g);
@@ -344,7 +355,9 @@ async fn schedule_one(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<'_>, 
             return hold(ctx, report, "no handover slot matches the pipeline's slot policy".into());
         };
         let method = slot.handover_method.as_ref().map(|m| m.as_str().to_owned());
-        ctx.store.tx(|conn| Ok(store_orders::set_intent(conn, &order_id, &slot.slot_id, slot.start_time, slot.end_time, method.as_deref(), now)?))?;
+        ctx.store.tx(|conn| {
+            Ok(store_orders::set_intent(conn, &order_id, &slot.slot_id, slot.start_time, slot.end_time, method.as_deref(), now)?)
+        })?;
         let create = CreateScheduledPackageRequest {
             amazon_order_id: order_id.clone(),
             marketplace_id: api.marketplace_id().to_owned(),
@@ -505,7 +518,12 @@ mod tests {
     }
 
     fn slot(id: &str, start: DateTime<Utc>, method: Option<HandoverMethod>) -> TimeSlot {
-        TimeSlot { slot_id: id.into(), start_time: Some(start), end_time: Some(start + chrono::Duration::hours(2)), handover_method: method }
+        TimeSlot {
+            slot_id: id.into(),
+            start_time: Some(start),
+            end_time: Some(start + chrono::Duration::hours(2)),
+            handover_method: method,
+        }
     }
 
     fn plan(policy: SlotPolicy, window: Option<&str>, handover: Handover, skip: &[&str]) -> SchedulePlan {
@@ -533,13 +551,33 @@ mod tests {
             slot("mon-noon", at(7, 12), Some(HandoverMethod::Pickup)),
         ];
         let pick = |p: &SchedulePlan| choose_slot(&slots, p, now).map(|s| s.slot_id.clone());
-        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Any, &[])).as_deref(), Some("sat-early"), "earliest of any method, never one already started");
+        assert_eq!(
+            pick(&plan(SlotPolicy::Earliest, None, Handover::Any, &[])).as_deref(),
+            Some("sat-early"),
+            "earliest of any method, never one already started"
+        );
         assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &[])).as_deref(), Some("sat-late"), "pickup only");
         assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Dropoff, &[])).as_deref(), Some("sat-early"));
-        assert_eq!(pick(&plan(SlotPolicy::PreferredWindow, Some("11:00-13:00"), Handover::Pickup, &[])).as_deref(), Some("mon-noon"), "inside the window (India time)");
-        assert_eq!(pick(&plan(SlotPolicy::PreferredWindow, Some("20:00-21:00"), Handover::Pickup, &[])).as_deref(), Some("sat-late"), "no slot in the window: the earliest allowed");
-        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["Saturday"])).as_deref(), Some("sun"), "weekday names in any case");
-        assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["saturday", "2026-12-06"])).as_deref(), Some("mon-noon"), "dates too");
+        assert_eq!(
+            pick(&plan(SlotPolicy::PreferredWindow, Some("11:00-13:00"), Handover::Pickup, &[])).as_deref(),
+            Some("mon-noon"),
+            "inside the window (India time)"
+        );
+        assert_eq!(
+            pick(&plan(SlotPolicy::PreferredWindow, Some("20:00-21:00"), Handover::Pickup, &[])).as_deref(),
+            Some("sat-late"),
+            "no slot in the window: the earliest allowed"
+        );
+        assert_eq!(
+            pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["Saturday"])).as_deref(),
+            Some("sun"),
+            "weekday names in any case"
+        );
+        assert_eq!(
+            pick(&plan(SlotPolicy::Earliest, None, Handover::Pickup, &["saturday", "2026-12-06"])).as_deref(),
+            Some("mon-noon"),
+            "dates too"
+        );
         assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Dropoff, &["saturday"])), None, "nothing allowed: no slot");
     }
 

@@ -70,11 +70,12 @@ pub async fn run(config: &SizePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Stag
     for order_id in store_orders::orders_to_size(ctx.store.conn())? {
         let items = store_orders::items(ctx.store.conn(), &order_id)?;
         let missing_sku = items.iter().any(|(_, sku, _)| sku.is_none());
-        let lines: Vec<Line<'_>> = items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
+        let lines: Vec<Line<'_>> =
+            items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
         let packed: Result<catalog::Packed, String> = if missing_sku {
             Err("an item has no SKU".to_owned())
         } else {
-            catalog::pack(&lines, &catalog, &boxes, config.padding_mm).map_err(|e| e.to_string())
+            catalog::pack(&lines, catalog, boxes, config.padding_mm).map_err(|e| e.to_string())
         };
         decisions.push((order_id, packed));
     }

@@ -34,12 +34,20 @@ pub fn known_ids(conn: &Connection) -> Result<std::collections::HashSet<String>,
 
 /// Orders of a feed still waiting for their documents.
 pub fn requested_orders(conn: &Connection, local_id: &str) -> Result<Vec<String>, StoreError> {
-    strings(conn, "SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = ? ORDER BY order_id", &[&local_id, &DocsState::Requested])
+    strings(
+        conn,
+        "SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = ? ORDER BY order_id",
+        &[&local_id, &DocsState::Requested],
+    )
 }
 
 /// Booked packages whose documents were never asked for, oldest booking first.
 pub fn orders_without_documents(conn: &Connection) -> Result<Vec<String>, StoreError> {
-    strings(conn, "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL ORDER BY scheduled_at, order_id", &[&PackageState::Scheduled])
+    strings(
+        conn,
+        "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL ORDER BY scheduled_at, order_id",
+        &[&PackageState::Scheduled],
+    )
 }
 
 /// When the newest feed that did not fail was made.
@@ -57,7 +65,13 @@ pub fn urgent_without_documents(conn: &Connection, before: DateTime<Utc>) -> Res
 }
 
 /// The intent of a new feed for `orders`, recorded before `createFeed` is called.
-pub fn record_intent(conn: &Connection, local_id: &str, document_id: &str, orders: &[String], now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn record_intent(
+    conn: &Connection,
+    local_id: &str,
+    document_id: &str,
+    orders: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO feeds (local_id, state, document_id, n_orders, created_at) VALUES (?, ?, ?, ?, ?)",
         params![local_id, FeedState::Intent, document_id, orders.len() as i64, now],
@@ -96,7 +110,10 @@ pub fn documents_stored(
     for order_id in failed_orders {
         fail.execute(params![DocsState::Failed, order_id])?;
     }
-    conn.execute("UPDATE packages SET docs_state = ? WHERE feed_id = ? AND docs_state = ?", params![DocsState::Stored, local_id, DocsState::Requested])?;
+    conn.execute(
+        "UPDATE packages SET docs_state = ? WHERE feed_id = ? AND docs_state = ?",
+        params![DocsState::Stored, local_id, DocsState::Requested],
+    )?;
     conn.execute(
         "UPDATE feeds SET state = ?, result_document_id = ?, report_id = ?, finished_at = ? WHERE local_id = ?",
         params![FeedState::Done, result_document_id, report_id, now, local_id],

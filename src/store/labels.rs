@@ -9,7 +9,8 @@ use super::StoreError;
 
 /// Mark one order's label printed and delete its stored documents; returns rows deleted.
 pub fn printed(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    conn.prepare_cached("UPDATE packages SET docs_state = 'printed', label_printed_at = ? WHERE order_id = ?")?.execute(params![now, order_id])?;
+    conn.prepare_cached("UPDATE packages SET docs_state = 'printed', label_printed_at = ? WHERE order_id = ?")?
+        .execute(params![now, order_id])?;
     Ok(conn.prepare_cached("DELETE FROM vault WHERE order_id = ? AND field LIKE 'doc:%'")?.execute([order_id])?)
 }
 
@@ -26,7 +27,8 @@ pub fn feed_printed(conn: &Connection, feed_local_id: &str, now: DateTime<Utc>) 
 /// An order whose label is gone before it was printed: its documents are requested again by the
 /// next documents feed.
 pub fn request_again(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE order_id = ? AND docs_state = 'stored'")?.execute([order_id])?;
+    conn.prepare_cached("UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE order_id = ? AND docs_state = 'stored'")?
+        .execute([order_id])?;
     Ok(())
 }
 
@@ -79,7 +81,9 @@ pub fn list(conn: &Connection) -> Result<Vec<LabelRow>, StoreError> {
          LEFT JOIN vault v ON v.order_id = p.order_id AND v.field LIKE 'doc:%'
          WHERE p.docs_state IS NOT NULL GROUP BY ALL ORDER BY p.slot_start, p.order_id",
     )?;
-    let rows = stmt.query_map([], |r| Ok(LabelRow { order_id: r.get(0)?, docs_state: r.get(1)?, slot_start: r.get(2)?, printed_at: r.get(3)?, documents: r.get(4)? }))?;
+    let rows = stmt.query_map([], |r| {
+        Ok(LabelRow { order_id: r.get(0)?, docs_state: r.get(1)?, slot_start: r.get(2)?, printed_at: r.get(3)?, documents: r.get(4)? })
+    })?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 

@@ -24,11 +24,8 @@ use duckdb::Connection;
 pub const DB_FILE: &str = "dakiya.duckdb";
 
 /// Migrations, in order; index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/001_init.sql"),
-    include_str!("migrations/002_vault.sql"),
-    include_str!("migrations/003_states.sql"),
-];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/001_init.sql"), include_str!("migrations/002_vault.sql"), include_str!("migrations/003_states.sql")];
 
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -51,7 +48,9 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// Written by a newer dakiya.
-    #[error("{path} has schema version {found}, newer than this dakiya understands ({supported}); upgrade dakiya. The file was left untouched")]
+    #[error(
+        "{path} has schema version {found}, newer than this dakiya understands ({supported}); upgrade dakiya. The file was left untouched"
+    )]
     Newer {
         /// The database file.
         path: PathBuf,
@@ -112,8 +111,7 @@ impl Store {
         let config = duckdb::Config::default()
             .access_mode(duckdb::AccessMode::ReadOnly)
             .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        let conn = Connection::open_with_flags(path, config)
-            .map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let conn = Connection::open_with_flags(path, config).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
         let store = Store { conn, path: path.to_path_buf() };
         let found = store.schema_version()?;
         if found > SCHEMA_VERSION {
@@ -129,17 +127,12 @@ impl Store {
 
     /// The current schema version (0 for an empty database).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        let has_table: i64 = self.conn.query_row(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'dakiya_schema'",
-            [],
-            |row| row.get(0),
-        )?;
+        let has_table: i64 =
+            self.conn
+                .query_row("SELECT count(*) FROM information_schema.tables WHERE table_name = 'dakiya_schema'", [], |row| row.get(0))?;
         if has_table == 0 {
-            let tables: i64 = self.conn.query_row(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'",
-                [],
-                |row| row.get(0),
-            )?;
+            let tables: i64 =
+                self.conn.query_row("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main'", [], |row| row.get(0))?;
             if tables > 0 {
                 return Err(StoreError::Foreign { path: self.path.clone() });
             }
@@ -205,7 +198,11 @@ impl Store {
         let columns = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
         let mut hits = Vec::new();
         for (table, column) in columns {
-            let sql = format!("SELECT count(*) FROM \"{}\" WHERE contains(CAST(\"{}\" AS VARCHAR), ?)", table.replace('"', "\"\""), column.replace('"', "\"\""));
+            let sql = format!(
+                "SELECT count(*) FROM \"{}\" WHERE contains(CAST(\"{}\" AS VARCHAR), ?)",
+                table.replace('"', "\"\""),
+                column.replace('"', "\"\"")
+            );
             let n: i64 = self.conn.query_row(&sql, [needle], |row| row.get(0))?;
             if n > 0 {
                 hits.push((table, column, n));
@@ -217,7 +214,8 @@ impl Store {
     /// Rows per table (backup manifests).
     pub fn table_rows(&self) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
         let tables: Vec<String> = {
-            let mut stmt = self.conn.prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")?;
+            let mut stmt =
+                self.conn.prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY table_name")?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
             rows.collect::<Result<_, _>>()?
         };

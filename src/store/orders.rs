@@ -91,7 +91,13 @@ pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreEr
 
 /// Insert or update an order and replace its items. Keeps the first delivery and end times, the
 /// hold reason and the purge mark.
-pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadline: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn upsert(
+    conn: &Connection,
+    o: &OrderFacts,
+    items: &[ItemFacts],
+    pii_deadline: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     conn.prepare_cached(
         "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, easy_ship_status, is_easy_ship, is_business, is_cod,
                              ship_state_code, state_unknown, total_paise, currency, delivered_at, ended_at, end_reason, pii_deadline,
@@ -159,8 +165,10 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
         conn.prepare_cached("UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)")?.execute(params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
         )?;
     } else if o.easy_ship_status.is_some() {
-        conn.prepare_cached("UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?")?.execute(params![o.easy_ship_status, now, o.order_id, o.easy_ship_status],
-        )?;
+        conn.prepare_cached(
+            "UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?",
+        )?
+        .execute(params![o.easy_ship_status, now, o.order_id, o.easy_ship_status])?;
     }
     conn.prepare_cached("DELETE FROM quarantine WHERE order_id = ?")?.execute([&o.order_id])?;
     Ok(())
@@ -168,9 +176,11 @@ pub fn upsert(conn: &Connection, o: &OrderFacts, items: &[ItemFacts], pii_deadli
 
 /// Put an order in quarantine with a PII-free reason.
 pub fn quarantine(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO quarantine (order_id, reason, first_seen, last_seen) VALUES (?, ?, ?, ?)
-         ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen")?.execute(params![order_id, reason, now, now],
-    )?;
+    conn.prepare_cached(
+        "INSERT INTO quarantine (order_id, reason, first_seen, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (order_id) DO UPDATE SET reason = excluded.reason, last_seen = excluded.last_seen",
+    )?
+    .execute(params![order_id, reason, now, now])?;
     Ok(())
 }
 
@@ -188,8 +198,8 @@ pub fn watermark(conn: &Connection, name: &str) -> Result<Option<DateTime<Utc>>,
 
 /// Write a watermark.
 pub fn set_watermark(conn: &Connection, name: &str, value: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?.execute(params![name, value],
-    )?;
+    conn.prepare_cached("INSERT INTO watermarks (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value")?
+        .execute(params![name, value])?;
     Ok(())
 }
 
@@ -202,7 +212,8 @@ pub fn hold(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>)
 
 /// Release a hold.
 pub fn release(conn: &Connection, order_id: &str) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id = ? AND hold_reason IS NOT NULL")?.execute([order_id])?;
+    conn.prepare_cached("UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id = ? AND hold_reason IS NOT NULL")?
+        .execute([order_id])?;
     Ok(())
 }
 
@@ -288,13 +299,22 @@ pub fn orders_to_size(conn: &Connection) -> Result<Vec<String>, StoreError> {
 }
 
 /// Record the chosen box (state `sized`).
-pub fn set_sized(conn: &Connection, order_id: &str, box_name: &str, dims: (f64, f64, f64), weight_g: f64, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.prepare_cached("INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
+pub fn set_sized(
+    conn: &Connection,
+    order_id: &str,
+    box_name: &str,
+    dims: (f64, f64, f64),
+    weight_g: f64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
          VALUES (?, 'sized', ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (order_id) DO UPDATE SET box = excluded.box, length_cm = excluded.length_cm, width_cm = excluded.width_cm,
              height_cm = excluded.height_cm, weight_g = excluded.weight_g, updated_at = excluded.updated_at
-         WHERE packages.state = 'sized'")?.execute(params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now],
-    )?;
+         WHERE packages.state = 'sized'",
+    )?
+    .execute(params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now])?;
     Ok(())
 }
 
@@ -305,7 +325,15 @@ pub fn clear_sized(conn: &Connection, order_id: &str) -> Result<(), StoreError> 
 }
 
 /// Record the intent to create a package with this slot (committed before the call).
-pub fn set_intent(conn: &Connection, order_id: &str, slot_id: &str, start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>, method: Option<&str>, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn set_intent(
+    conn: &Connection,
+    order_id: &str,
+    slot_id: &str,
+    start: Option<DateTime<Utc>>,
+    end: Option<DateTime<Utc>>,
+    method: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE packages SET state = 'intent', slot_id = ?, slot_start = ?, slot_end = ?, handover_method = ?, intent_at = ?, updated_at = ? WHERE order_id = ?")?.execute(params![slot_id, start, end, method, now, now, order_id],
     )?;
     Ok(())
@@ -313,7 +341,8 @@ pub fn set_intent(conn: &Connection, order_id: &str, slot_id: &str, start: Optio
 
 /// An intent that Amazon never acted on: back to `sized`.
 pub fn revert_intent(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE packages SET state = 'sized', intent_at = NULL, updated_at = ? WHERE order_id = ? AND state = 'intent'")?.execute(params![now, order_id])?;
+    conn.prepare_cached("UPDATE packages SET state = 'sized', intent_at = NULL, updated_at = ? WHERE order_id = ? AND state = 'intent'")?
+        .execute(params![now, order_id])?;
     Ok(())
 }
 
@@ -410,7 +439,9 @@ pub fn set_confirmed(conn: &Connection, order_id: &str, now: DateTime<Utc>) -> R
 
 /// The first `limit` booked pickups: `(order id, slot start, handover method)` (the demo).
 pub fn first_pickups(conn: &Connection, limit: usize) -> Result<Vec<(String, Option<DateTime<Utc>>, Option<String>)>, StoreError> {
-    let mut stmt = conn.prepare("SELECT order_id, slot_start, handover_method FROM packages WHERE state = 'scheduled' ORDER BY slot_start, order_id LIMIT ?")?;
+    let mut stmt = conn.prepare(
+        "SELECT order_id, slot_start, handover_method FROM packages WHERE state = 'scheduled' ORDER BY slot_start, order_id LIMIT ?",
+    )?;
     let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

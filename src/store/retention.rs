@@ -25,7 +25,8 @@ pub fn in_transit_due(conn: &Connection, today: NaiveDate, statuses: &[&str]) ->
 
 /// When dakiya last heard from Amazon: the start of the newest `fetch` stage that succeeded.
 pub fn last_successful_fetch(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreError> {
-    Ok(conn.query_row("SELECT max(started_at) FROM run_stages WHERE stage = 'fetch' AND outcome IN ('done', 'partial')", [], |r| r.get(0))?)
+    Ok(conn
+        .query_row("SELECT max(started_at) FROM run_stages WHERE stage = 'fetch' AND outcome IN ('done', 'partial')", [], |r| r.get(0))?)
 }
 
 /// Vault rows to decide on today: those whose lease ends by `today` (epoch on or before it) and
@@ -40,7 +41,15 @@ pub fn leases_ending(conn: &Connection, today: NaiveDate) -> Result<Vec<(Sealed,
     )?;
     let rows = stmt.query_map(params![today, today], |r| {
         Ok((
-            Sealed { order_id: r.get(0)?, field: r.get(1)?, key_id: r.get(2)?, epoch: r.get(3)?, deadline: r.get(4)?, nonce: r.get(5)?, ciphertext: r.get(6)? },
+            Sealed {
+                order_id: r.get(0)?,
+                field: r.get(1)?,
+                key_id: r.get(2)?,
+                epoch: r.get(3)?,
+                deadline: r.get(4)?,
+                nonce: r.get(5)?,
+                ciphertext: r.get(6)?,
+            },
             r.get::<_, Option<DateTime<Utc>>>(7)?,
         ))
     })?;
@@ -86,7 +95,9 @@ pub fn delete_rows(conn: &Connection, rows: &[(String, String)]) -> Result<usize
 
 /// Mark orders whose customer data is gone, and their documents as purged.
 pub fn mark_purged(conn: &Connection, orders: &[String], now: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut mark = conn.prepare_cached("UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id = ? AND order_id NOT IN (SELECT order_id FROM vault)")?;
+    let mut mark = conn.prepare_cached(
+        "UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id = ? AND order_id NOT IN (SELECT order_id FROM vault)",
+    )?;
     let mut docs = conn.prepare_cached(
         "UPDATE packages SET docs_state = 'purged' WHERE docs_state IN ('stored', 'requested', 'printed') AND order_id = ? AND order_id NOT IN (SELECT order_id FROM vault)",
     )?;
@@ -149,5 +160,9 @@ pub fn log(conn: &Connection, now: DateTime<Utc>, run_id: Option<&str>, rule: &s
 /// Vault values that could not be decrypted and were deleted since `since` (purge log rule
 /// `pii_unreadable`), for `dakiya audit`.
 pub fn unreadable_since(conn: &Connection, since: DateTime<Utc>) -> Result<i64, StoreError> {
-    Ok(conn.query_row("SELECT COALESCE(sum(n_rows), 0)::BIGINT FROM purge_log WHERE rule = 'pii_unreadable' AND purged_at >= ?", params![since], |r| r.get(0))?)
+    Ok(conn.query_row(
+        "SELECT COALESCE(sum(n_rows), 0)::BIGINT FROM purge_log WHERE rule = 'pii_unreadable' AND purged_at >= ?",
+        params![since],
+        |r| r.get(0),
+    )?)
 }

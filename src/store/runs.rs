@@ -86,13 +86,7 @@ impl Store {
     }
 
     /// Record the end of a run.
-    pub fn run_finished(
-        &self,
-        run_id: &str,
-        at: DateTime<Utc>,
-        outcome: RunOutcome,
-        error_class: Option<&str>,
-    ) -> Result<(), StoreError> {
+    pub fn run_finished(&self, run_id: &str, at: DateTime<Utc>, outcome: RunOutcome, error_class: Option<&str>) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE runs SET ended_at = ?, outcome = ?, error_class = ? WHERE run_id = ?",
             params![at, outcome.as_str(), error_class, run_id],
@@ -111,7 +105,16 @@ impl Store {
                 "INSERT INTO api_calls (run_id, called_at, operation, http_status, request_id, duration_ms, attempt, error_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             )?;
             for c in calls {
-                stmt.execute(params![run_id, c.at, c.op.name(), c.status.map(i32::from), c.request_id, c.duration_ms as i64, c.attempt as i32, c.error_class])?;
+                stmt.execute(params![
+                    run_id,
+                    c.at,
+                    c.op.name(),
+                    c.status.map(i32::from),
+                    c.request_id,
+                    c.duration_ms as i64,
+                    c.attempt as i32,
+                    c.error_class
+                ])?;
             }
         }
         tx.commit()?;
@@ -120,9 +123,9 @@ impl Store {
 
     /// The most recent runs, newest first.
     pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRow>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT run_id, pipeline, started_at, ended_at, outcome, error_class FROM runs ORDER BY started_at DESC LIMIT ?",
-        )?;
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT run_id, pipeline, started_at, ended_at, outcome, error_class FROM runs ORDER BY started_at DESC LIMIT ?")?;
         let rows = stmt.query_map([limit as i64], |row| {
             Ok(RunRow {
                 run_id: row.get(0)?,
@@ -138,18 +141,17 @@ impl Store {
 
     /// Stages of one run: `(stage, outcome, duration_ms, counts JSON, held)`.
     pub fn run_stages(&self, run_id: &str) -> Result<Vec<(String, String, i64, String, i32)>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT stage, outcome, duration_ms, counts, held FROM run_stages WHERE run_id = ? ORDER BY seq",
-        )?;
+        let mut stmt =
+            self.conn().prepare("SELECT stage, outcome, duration_ms, counts, held FROM run_stages WHERE run_id = ? ORDER BY seq")?;
         let rows = stmt.query_map([run_id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
     /// Orders currently held, with reasons: `(order_id, reason, held_at)`.
     pub fn held_orders(&self) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT order_id, hold_reason, held_at FROM orders WHERE hold_reason IS NOT NULL ORDER BY held_at, order_id",
-        )?;
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT order_id, hold_reason, held_at FROM orders WHERE hold_reason IS NOT NULL ORDER BY held_at, order_id")?;
         let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }

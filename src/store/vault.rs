@@ -4,7 +4,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::{params, Connection};
 
-
 use super::StoreError;
 use crate::vault::Sealed;
 
@@ -91,7 +90,10 @@ pub fn orders_kept_past_cap(conn: &Connection) -> Result<i64, StoreError> {
 
 /// Delete every value (lockdown `--shred-pii`), marking the orders purged; returns rows deleted.
 pub fn shred_all(conn: &Connection, now: DateTime<Utc>) -> Result<usize, StoreError> {
-    conn.execute("UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault)", params![now])?;
+    conn.execute(
+        "UPDATE orders SET pii_purged_at = ? WHERE pii_purged_at IS NULL AND order_id IN (SELECT order_id FROM vault)",
+        params![now],
+    )?;
     Ok(conn.execute("DELETE FROM vault", [])?)
 }
 

@@ -56,9 +56,7 @@ pub fn seal(key: &DataKey, aad: &[u8], plaintext: &[u8]) -> Result<([u8; NONCE_L
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.as_bytes()));
     let mut nonce = [0u8; NONCE_LEN];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
-    let ciphertext = cipher
-        .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
-        .map_err(|_| SealError)?;
+    let ciphertext = cipher.encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad }).map_err(|_| SealError)?;
     Ok((nonce, ciphertext))
 }
 
@@ -68,10 +66,7 @@ pub fn open(key: &DataKey, aad: &[u8], nonce: &[u8], ciphertext: &[u8]) -> Resul
         return Err(OpenError);
     }
     let cipher = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(key.as_bytes()));
-    cipher
-        .decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad })
-        .map(Zeroizing::new)
-        .map_err(|_| OpenError)
+    cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: ciphertext, aad }).map(Zeroizing::new).map_err(|_| OpenError)
 }
 
 #[cfg(test)]

@@ -156,7 +156,8 @@ impl Keystore {
         if path.exists() {
             return Err(KeystoreError::Exists(path));
         }
-        let keys = KeySet { format: 1, created_at: now, rotated_at: now, epochs: BTreeMap::new(), destroyed: BTreeMap::new(), backup: None };
+        let keys =
+            KeySet { format: 1, created_at: now, rotated_at: now, epochs: BTreeMap::new(), destroyed: BTreeMap::new(), backup: None };
         let store = Keystore { path, protector, keys };
         store.save()?;
         Ok(store)
@@ -170,8 +171,8 @@ impl Keystore {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(KeystoreError::Missing(path)),
             Err(source) => return Err(KeystoreError::Io { path, source }),
         };
-        let envelope: Envelope = serde_json::from_str(&text)
-            .map_err(|err| KeystoreError::Corrupt { path: path.clone(), detail: err.to_string() })?;
+        let envelope: Envelope =
+            serde_json::from_str(&text).map_err(|err| KeystoreError::Corrupt { path: path.clone(), detail: err.to_string() })?;
         let plain = protector.unprotect(&envelope).map_err(|source| KeystoreError::Protect { path: path.clone(), source })?;
         // A fixed message: serde's would quote the decrypted key set.
         let keys: KeySet = serde_json::from_slice(&plain)
@@ -188,10 +189,8 @@ impl Keystore {
         let plain = Zeroizing::new(
             serde_json::to_vec(&self.keys).map_err(|err| KeystoreError::Corrupt { path: self.path.clone(), detail: err.to_string() })?,
         );
-        let envelope = self
-            .protector
-            .protect("keystore", &plain)
-            .map_err(|source| KeystoreError::Protect { path: self.path.clone(), source })?;
+        let envelope =
+            self.protector.protect("keystore", &plain).map_err(|source| KeystoreError::Protect { path: self.path.clone(), source })?;
         let text = serde_json::to_vec_pretty(&envelope)
             .map_err(|err| KeystoreError::Corrupt { path: self.path.clone(), detail: err.to_string() })?;
         write_atomic(&self.path, &text).map_err(|source| KeystoreError::Io { path: self.path.clone(), source })
@@ -344,11 +343,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// copy of the keystore or the credentials).
 pub fn stale_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(STALE_PREFIX))
-        .map(|e| e.path())
-        .collect();
+    let mut out: Vec<PathBuf> =
+        entries.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(STALE_PREFIX)).map(|e| e.path()).collect();
     out.sort();
     out
 }

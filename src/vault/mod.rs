@@ -162,7 +162,9 @@ impl VaultError {
     pub fn is_unreadable(&self) -> bool {
         matches!(
             self,
-            VaultError::Tampered { .. } | VaultError::NotText { .. } | VaultError::Keystore(KeystoreError::Unknown(_) | KeystoreError::Destroyed(_))
+            VaultError::Tampered { .. }
+                | VaultError::NotText { .. }
+                | VaultError::Keystore(KeystoreError::Unknown(_) | KeystoreError::Destroyed(_))
         )
     }
 }

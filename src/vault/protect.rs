@@ -112,7 +112,10 @@ fn decode(purpose: &str, what: &str, text: &str) -> Result<Vec<u8>, ProtectError
 
 fn check_kind(envelope: &Envelope, expected: Protection) -> Result<(), ProtectError> {
     if envelope.format != 1 {
-        return Err(ProtectError::Format { purpose: envelope.purpose.clone(), detail: format!("format {} is not supported", envelope.format) });
+        return Err(ProtectError::Format {
+            purpose: envelope.purpose.clone(),
+            detail: format!("format {} is not supported", envelope.format),
+        });
     }
     if envelope.protection != expected {
         return Err(ProtectError::Mismatch { purpose: envelope.purpose.clone(), found: envelope.protection, expected });
@@ -120,7 +123,13 @@ fn check_kind(envelope: &Envelope, expected: Protection) -> Result<(), ProtectEr
     Ok(())
 }
 
-fn seal_envelope(key: &DataKey, kind: Protection, purpose: &str, kdf: Option<KdfParams>, plaintext: &[u8]) -> Result<Envelope, ProtectError> {
+fn seal_envelope(
+    key: &DataKey,
+    kind: Protection,
+    purpose: &str,
+    kdf: Option<KdfParams>,
+    plaintext: &[u8],
+) -> Result<Envelope, ProtectError> {
     let (nonce, data) = cipher::seal(key, &aad(purpose), plaintext)
         .map_err(|err| ProtectError::Format { purpose: purpose.into(), detail: err.to_string() })?;
     Ok(Envelope { format: 1, purpose: purpose.into(), protection: kind, kdf, nonce: Some(B64.encode(nonce)), data: B64.encode(data) })
@@ -219,10 +228,10 @@ impl Protector for PassphraseProtector {
 
     fn unprotect(&self, envelope: &Envelope) -> Result<Zeroizing<Vec<u8>>, ProtectError> {
         check_kind(envelope, Protection::Passphrase)?;
-        let params = envelope.kdf.as_ref().ok_or_else(|| ProtectError::Format {
-            purpose: envelope.purpose.clone(),
-            detail: "missing KDF parameters".into(),
-        })?;
+        let params = envelope
+            .kdf
+            .as_ref()
+            .ok_or_else(|| ProtectError::Format { purpose: envelope.purpose.clone(), detail: "missing KDF parameters".into() })?;
         let key = match self.cached().filter(|(p, _)| p == params) {
             Some((_, key)) => key,
             None => self.derive(params, &envelope.purpose)?,
@@ -337,7 +346,10 @@ mod tests {
         if let Some(k) = greedy.kdf.as_mut() {
             k.m_kib = u32::MAX;
         }
-        assert!(matches!(PassphraseProtector::new(SecretString::from("correct horse battery staple")).unprotect(&greedy), Err(ProtectError::Format { .. })));
+        assert!(matches!(
+            PassphraseProtector::new(SecretString::from("correct horse battery staple")).unprotect(&greedy),
+            Err(ProtectError::Format { .. })
+        ));
         assert!(check_passphrase(&SecretString::from("short"), "passphrase").is_err());
         assert!(check_passphrase(&SecretString::from("twelve chars"), "passphrase").is_ok());
         let json = serde_json::to_string(&env).expect("json");

@@ -15,7 +15,12 @@ fn with_pass(cmd: &mut std::process::Command, pass: &str) {
 #[test]
 fn credentials_are_stored_protected_checked_against_lwa_and_cleared() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("rt");
-    let sb = rt.block_on(Sandbox::start(SandboxOptions { start: SystemClock.now(), ..SandboxOptions::default() }, "127.0.0.1:0".parse().expect("addr"))).expect("sandbox");
+    let sb = rt
+        .block_on(Sandbox::start(
+            SandboxOptions { start: SystemClock.now(), ..SandboxOptions::default() },
+            "127.0.0.1:0".parse().expect("addr"),
+        ))
+        .expect("sandbox");
     let home = TestHome::new();
     let sandbox_config = home.path().join("sandbox.toml");
     std::fs::write(&sandbox_config, sb.config_toml()).expect("config");
@@ -24,7 +29,11 @@ fn credentials_are_stored_protected_checked_against_lwa_and_cleared() {
         if let Some(config) = config {
             set.arg("--config").arg(config);
         }
-        set.args(["credentials", "set"]).env("DAKIYA_PASSPHRASE", "pass phrase 12").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        set.args(["credentials", "set"])
+            .env("DAKIYA_PASSPHRASE", "pass phrase 12")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = set.spawn().expect("spawn");
         child.stdin.take().expect("stdin").write_all(format!("{CLIENT_ID}\n{CLIENT_SECRET}\n{REFRESH_TOKEN}\n").as_bytes()).expect("write");
         child.wait_with_output().expect("wait")
@@ -234,7 +243,7 @@ async fn given_a_tampered_vault_value_when_it_is_read_then_a_clear_error_and_exi
         let rows = dakiya::store::vault::all(store.conn()).expect("rows");
         let mut row = rows.into_iter().find(|r| r.field == "phone").expect("a phone");
         row.ciphertext[0] ^= 0x01;
-        dakiya::store::vault::put(store.conn(), &[row], chrono::Utc::now()).expect("tamper");
+        dakiya::store::vault::put(store.conn(), &[row], dakiya::clock::Clock::now(&dakiya::clock::SystemClock)).expect("tamper");
     }
     let config = work.path().join("sandbox.toml");
     std::fs::write(&config, sb.config_toml()).expect("config");

@@ -15,7 +15,10 @@ use crate::support::{dakiya_bare, run, spapi::sandbox};
 fn tables(home: &Path) -> Vec<(String, Vec<String>)> {
     let store = Store::open_read_only(&home.join(DB_FILE)).expect("db");
     let names: Vec<String> = {
-        let mut stmt = store.conn().prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_name <> 'vault' ORDER BY 1").expect("sql");
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_name <> 'vault' ORDER BY 1")
+            .expect("sql");
         let rows = stmt.query_map([], |r| r.get::<_, String>(0)).expect("rows");
         rows.collect::<Result<_, _>>().expect("names")
     };
@@ -29,7 +32,8 @@ fn tables(home: &Path) -> Vec<(String, Vec<String>)> {
             let mut q = stmt.query([]).expect("query");
             while let Some(row) = q.next().expect("row") {
                 let cols = row.as_ref().column_count();
-                let vals: Vec<String> = (0..cols).map(|i| row.get::<_, Option<String>>(i).expect("value").unwrap_or_else(|| "NULL".into())).collect();
+                let vals: Vec<String> =
+                    (0..cols).map(|i| row.get::<_, Option<String>>(i).expect("value").unwrap_or_else(|| "NULL".into())).collect();
                 rows.push(vals.join("|"));
             }
             (t, rows)
@@ -39,7 +43,12 @@ fn tables(home: &Path) -> Vec<(String, Vec<String>)> {
 
 fn cmd(home: &Path, config: &Path) -> std::process::Command {
     let mut c = dakiya_bare();
-    c.arg("--home").arg(home).arg("--config").arg(config).env("DAKIYA_RECOVERY_PASSPHRASE", "correct horse battery staple 42").stdin(std::process::Stdio::null());
+    c.arg("--home")
+        .arg(home)
+        .arg("--config")
+        .arg(config)
+        .env("DAKIYA_RECOVERY_PASSPHRASE", "correct horse battery staple 42")
+        .stdin(std::process::Stdio::null());
     c
 }
 
@@ -129,7 +138,12 @@ async fn backup_restore_on_a_new_machine_keeps_records_and_not_shredded_pii() {
     assert_eq!(code, 0, "{err}");
     // Every key the backup's ciphertext used has ended its lease since: nothing in the backup can
     // be read any more, even the PII that is still live (it lives on under newer keys).
-    assert!(out.contains(&format!("customer data still readable: 0 values; shredded (keys destroyed or not on this machine), removed: {vault_before}")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "customer data still readable: 0 values; shredded (keys destroyed or not on this machine), removed: {vault_before}"
+        )),
+        "{out}"
+    );
     let restored_vault = dakiya::store::vault::count(Store::open_read_only(&same.join(DB_FILE)).expect("db").conn()).expect("count");
     assert_eq!(restored_vault, 0);
 

@@ -53,10 +53,7 @@ fn given_many_problems_when_validated_by_the_cli_then_all_are_printed_and_exit_i
         cmd
     });
     assert_eq!(code, 2, "{err}");
-    let expected = pipeline::load(std::path::Path::new("tests/fixtures/pipelines/bad/many_problems.toml"))
-        .expect_err("broken")
-        .len()
-        + 1;
+    let expected = pipeline::load(std::path::Path::new("tests/fixtures/pipelines/bad/many_problems.toml")).expect_err("broken").len() + 1;
     assert!(err.contains(&format!("{expected} problems found")), "{err}");
     assert!(err.contains("many_problems.toml:2:28: error: unknown stage `sizee`"), "{err}");
     assert!(err.contains("unknown_key.toml:5:1:"), "{err}");

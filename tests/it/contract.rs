@@ -16,7 +16,9 @@ use dakiya::spapi::model::feeds::{
     easy_ship_documents_feed, CreateFeedDocumentResponse, CreateFeedResponse, CreateFeedSpecification, DocumentLocation, Feed, Report,
     EASYSHIP_DOCUMENTS_FEED, FEED_CONTENT_TYPE,
 };
-use dakiya::spapi::model::orders::{parse_order, ConfirmShipmentOrderItem, ConfirmShipmentRequest, GetOrderResponse, PackageDetail, SearchOrdersResponse};
+use dakiya::spapi::model::orders::{
+    parse_order, ConfirmShipmentOrderItem, ConfirmShipmentRequest, GetOrderResponse, PackageDetail, SearchOrdersResponse,
+};
 use dakiya::spapi::model::tokens::CreateRestrictedDataTokenResponse;
 use dakiya::spapi::model::ErrorList;
 use dakiya::spapi::SearchOrdersQuery;
@@ -170,22 +172,37 @@ async fn every_request_we_send_and_every_response_the_sandbox_sends_validates_ag
     sb.advance(Duration::hours(11));
     let api = client(&sb, 1000.0);
     // Exercise every operation, including error answers.
-    let q = SearchOrdersQuery { last_updated_after: sb.clock().now() - Duration::days(1), fulfilled_by: vec!["MERCHANT".into()], max_results_per_page: 4 };
+    let q = SearchOrdersQuery {
+        last_updated_after: sb.clock().now() - Duration::days(1),
+        fulfilled_by: vec!["MERCHANT".into()],
+        max_results_per_page: 4,
+    };
     let first = api.search_orders(&q, None).await.expect("search");
     let token = first.pagination.and_then(|p| p.next_token);
     api.search_orders(&q, token.as_deref()).await.expect("page 2");
-    let ids: Vec<String> = sb.with_world(|w| w.orders.values().filter(|o| o.items.iter().all(|i| i.sku != "HST-LAMP-XL")).map(|o| o.order_id.clone()).collect());
+    let ids: Vec<String> = sb
+        .with_world(|w| w.orders.values().filter(|o| o.items.iter().all(|i| i.sku != "HST-LAMP-XL")).map(|o| o.order_id.clone()).collect());
     let id = ids[0].clone();
     api.get_order(&id).await.expect("getOrder");
     let _ = api.get_order("402-0000000-0000000").await.expect_err("404");
     let dims = Dimensions::cm(20.0, 15.0, 10.0);
     let weight = Weight::grams(560.0);
     let slots = api
-        .list_handover_slots(&ListHandoverSlotsRequest { marketplace_id: api.marketplace_id().into(), amazon_order_id: id.clone(), package_dimensions: dims.clone(), package_weight: weight.clone() })
+        .list_handover_slots(&ListHandoverSlotsRequest {
+            marketplace_id: api.marketplace_id().into(),
+            amazon_order_id: id.clone(),
+            package_dimensions: dims.clone(),
+            package_weight: weight.clone(),
+        })
         .await
         .expect("slots");
     let _ = api
-        .list_handover_slots(&ListHandoverSlotsRequest { marketplace_id: api.marketplace_id().into(), amazon_order_id: "402-0000000-0000000".into(), package_dimensions: dims.clone(), package_weight: weight.clone() })
+        .list_handover_slots(&ListHandoverSlotsRequest {
+            marketplace_id: api.marketplace_id().into(),
+            amazon_order_id: "402-0000000-0000000".into(),
+            package_dimensions: dims.clone(),
+            package_weight: weight.clone(),
+        })
         .await
         .expect_err("404");
     let create = CreateScheduledPackageRequest {
@@ -204,13 +221,21 @@ async fn every_request_we_send_and_every_response_the_sandbox_sends_validates_ag
     assert_eq!(again.easy_ship_code(), Some(dakiya::spapi::model::easy_ship::EasyShipCode::ScheduledPackageAlreadyExists));
     api.get_scheduled_package(&id).await.expect("get package");
     let slots = api
-        .list_handover_slots(&ListHandoverSlotsRequest { marketplace_id: api.marketplace_id().into(), amazon_order_id: id.clone(), package_dimensions: dims, package_weight: weight })
+        .list_handover_slots(&ListHandoverSlotsRequest {
+            marketplace_id: api.marketplace_id().into(),
+            amazon_order_id: id.clone(),
+            package_dimensions: dims,
+            package_weight: weight,
+        })
         .await
         .expect("slots again");
     api.update_scheduled_packages(&UpdateScheduledPackagesRequest {
         marketplace_id: api.marketplace_id().into(),
         update_package_details_list: vec![UpdatePackageDetails {
-            scheduled_package_id: ScheduledPackageId { amazon_order_id: id.clone(), package_id: pkg.scheduled_package_id.package_id.clone() },
+            scheduled_package_id: ScheduledPackageId {
+                amazon_order_id: id.clone(),
+                package_id: pkg.scheduled_package_id.package_id.clone(),
+            },
             package_time_slot: slots.time_slots[1].clone(),
         }],
     })
@@ -220,7 +245,11 @@ async fn every_request_we_send_and_every_response_the_sandbox_sends_validates_ag
     let xml = easy_ship_documents_feed("A1SANDBOXSELLER", &[id.clone(), ids[1].clone()]).expect("xml");
     api.upload_feed_document(&doc.url, FEED_CONTENT_TYPE, xml).await.expect("upload");
     let feed = api
-        .create_feed(&CreateFeedSpecification { feed_type: EASYSHIP_DOCUMENTS_FEED.into(), marketplace_ids: vec![api.marketplace_id().into()], input_feed_document_id: doc.feed_document_id })
+        .create_feed(&CreateFeedSpecification {
+            feed_type: EASYSHIP_DOCUMENTS_FEED.into(),
+            marketplace_ids: vec![api.marketplace_id().into()],
+            input_feed_document_id: doc.feed_document_id,
+        })
         .await
         .expect("feed");
     let done = api.get_feed(&feed.feed_id).await.expect("getFeed");

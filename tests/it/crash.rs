@@ -9,7 +9,6 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use chrono::Utc;
 use dakiya::clock::{Clock, SystemClock};
 use dakiya::demo::{canary_hits, write_embedded};
 use dakiya::sandbox::{Sandbox, SandboxOptions};
@@ -110,7 +109,19 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
         }
     }
     assert!(kills >= 50, "only {kills} kills in {attempts} attempts");
-    for must in ["fetch", "size", "schedule", "confirm", "retain", "searchOrders", "listHandoverSlots", "createScheduledPackage", "after", "keystore-write", "print"] {
+    for must in [
+        "fetch",
+        "size",
+        "schedule",
+        "confirm",
+        "retain",
+        "searchOrders",
+        "listHandoverSlots",
+        "createScheduledPackage",
+        "after",
+        "keystore-write",
+        "print",
+    ] {
         assert!(labels.keys().any(|l| l.starts_with(must)), "no kill at {must}: {labels:?}");
     }
     // Finish: clean runs until nothing is left to do.
@@ -131,7 +142,8 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
     let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("the database opens cleanly");
     let orders: i64 = store.conn().query_row("SELECT count(*) FROM orders", [], |r| r.get(0)).expect("count");
     assert_eq!(orders, 40, "no order lost");
-    let scheduled: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE state = 'scheduled'", [], |r| r.get(0)).expect("count");
+    let scheduled: i64 =
+        store.conn().query_row("SELECT count(*) FROM packages WHERE state = 'scheduled'", [], |r| r.get(0)).expect("count");
     assert_eq!(scheduled, 39);
     assert_eq!(store.columns_containing("CANARY").expect("sql search"), Vec::new(), "no canary in any text column");
     let our_feeds: i64 = store.conn().query_row("SELECT count(*) FROM feeds WHERE feed_id IS NOT NULL", [], |r| r.get(0)).expect("count");
@@ -148,8 +160,11 @@ fn given_sigkill_at_50_seeded_points_when_runs_resume_then_every_order_is_schedu
         }
     }
     assert_eq!(hits, Vec::<std::path::PathBuf>::new(), "no plaintext PII or secret anywhere");
-    assert_eq!(dakiya::vault::keystore::stale_files(home.path()), Vec::<std::path::PathBuf>::new(), "no copy of the keystore left by a killed write");
+    assert_eq!(
+        dakiya::vault::keystore::stale_files(home.path()),
+        Vec::<std::path::PathBuf>::new(),
+        "no copy of the keystore left by a killed write"
+    );
     let tmp = home.path().join("tmp");
     assert!(!tmp.exists() || std::fs::read_dir(&tmp).expect("ls").count() == 0, "no plaintext label file left");
-    let _ = Utc::now;
 }

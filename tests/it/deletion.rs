@@ -186,14 +186,30 @@ async fn given_a_broken_pipeline_file_when_the_run_comes_then_retention_still_ap
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn given_a_run_in_progress_when_lockdown_begins_then_it_stops_at_the_next_stage_boundary_and_still_applies_retention() {
     let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
-    let sb = sandbox(SandboxOptions { seed: 35, orders: 6, start, rate_scale: 2000.0, stall: std::time::Duration::from_millis(2500), ..SandboxOptions::default() }).await;
+    let sb = sandbox(SandboxOptions {
+        seed: 35,
+        orders: 6,
+        start,
+        rate_scale: 2000.0,
+        stall: std::time::Duration::from_millis(2500),
+        ..SandboxOptions::default()
+    })
+    .await;
     sb.advance(Duration::hours(11));
     let work = tempfile::tempdir().expect("work");
     let home = work.path().join("home");
     std::fs::create_dir_all(&home).expect("home");
     let pipeline = write_embedded(&home).expect("pipeline");
     let config = work.path().join("sandbox.toml");
-    std::fs::write(&config, format!("{}\n[testing]\nnow = \"{}\"\n", sb.config_toml().replace("timeout = \"5s\"", "timeout = \"10s\""), sb.clock().now().to_rfc3339())).expect("config");
+    std::fs::write(
+        &config,
+        format!(
+            "{}\n[testing]\nnow = \"{}\"\n",
+            sb.config_toml().replace("timeout = \"5s\"", "timeout = \"10s\""),
+            sb.clock().now().to_rfc3339()
+        ),
+    )
+    .expect("config");
     // The first searchOrders answer takes 2.5 s: the lockdown lands while fetch is running.
     sb.inject(dakiya::spapi::limits::Op::SearchOrders, dakiya::sandbox::FaultKind::Stall);
     let mut cmd = dakiya_bare();
@@ -223,5 +239,9 @@ async fn given_a_run_in_progress_when_lockdown_begins_then_it_stops_at_the_next_
     let stages: Vec<String> = store.run_stages(&runs[0].run_id).expect("stages").into_iter().map(|s| s.0).collect();
     assert_eq!(stages, vec!["fetch".to_owned(), "retain".to_owned()], "fetch finished, nothing after it but retention");
     assert_eq!(runs[0].error_class.as_deref(), Some("locked_down"));
-    assert_eq!(sb.journal().iter().filter(|e| e.op == "listHandoverSlots" || e.op == "createScheduledPackage").count(), 0, "nothing booked after the lockdown");
+    assert_eq!(
+        sb.journal().iter().filter(|e| e.op == "listHandoverSlots" || e.op == "createScheduledPackage").count(),
+        0,
+        "nothing booked after the lockdown"
+    );
 }

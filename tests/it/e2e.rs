@@ -79,10 +79,8 @@ impl World {
 }
 
 fn snapshot(store: &Store) -> Vec<(String, String, Option<String>, Option<String>, Option<String>)> {
-    let mut stmt = store
-        .conn()
-        .prepare("SELECT order_id, state, package_id, slot_id, docs_state FROM packages ORDER BY order_id")
-        .expect("sql");
+    let mut stmt =
+        store.conn().prepare("SELECT order_id, state, package_id, slot_id, docs_state FROM packages ORDER BY order_id").expect("sql");
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))).expect("rows");
     rows.collect::<Result<_, _>>().expect("rows")
 }
@@ -146,7 +144,8 @@ async fn given_20_percent_faults_when_runs_repeat_then_they_converge_to_the_faul
         // Hourly runs: time passes between them (documents feeds are batched by the hour).
         faulty.sb.advance(Duration::hours(1));
         let store = faulty.store();
-        let stored: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0)).expect("count");
+        let stored: i64 =
+            store.conn().query_row("SELECT count(*) FROM packages WHERE docs_state = 'stored'", [], |r| r.get(0)).expect("count");
         drop(store);
         if faulty.scheduled() == expected && stored == 39 {
             break;
@@ -197,7 +196,8 @@ async fn given_full_runs_through_the_purge_then_no_canary_pii_or_secret_is_anywh
     let old = Store::open_read_only(&copy.path().join(DB_FILE)).expect("old copy");
     let old_rows = dakiya::store::vault::all(old.conn()).expect("rows");
     assert_eq!(old_rows.len() as i64, vault_before);
-    let current = dakiya::vault::keystore::Keystore::open(w.home.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("keystore");
+    let current =
+        dakiya::vault::keystore::Keystore::open(w.home.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("keystore");
     let vault = dakiya::vault::Vault::new(current);
     let live: BTreeSet<String> = dakiya::store::vault::all(w.store().conn()).expect("rows").into_iter().map(|s| s.order_id).collect();
     let mut shredded = 0;
@@ -207,14 +207,16 @@ async fn given_full_runs_through_the_purge_then_no_canary_pii_or_secret_is_anywh
     }
     assert!(shredded > 200, "{shredded}");
     // The old keystore could (the test can tell the difference).
-    let old_ks = dakiya::vault::keystore::Keystore::open(copy.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("old keystore");
+    let old_ks =
+        dakiya::vault::keystore::Keystore::open(copy.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("old keystore");
     assert!(dakiya::vault::Vault::new(old_ks).open_bytes(&old_rows[0]).is_ok());
 }
 
 #[tokio::test]
 async fn given_no_pii_role_then_nothing_is_stored_and_no_order_is_asked_for_again() {
     let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
-    let sb = sandbox(SandboxOptions { seed: 14, orders: 10, start, rate_scale: 2000.0, pii_role: false, ..SandboxOptions::default() }).await;
+    let sb =
+        sandbox(SandboxOptions { seed: 14, orders: 10, start, rate_scale: 2000.0, pii_role: false, ..SandboxOptions::default() }).await;
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
     let pipeline = write_embedded(home.path()).expect("pipeline");
@@ -225,7 +227,8 @@ async fn given_no_pii_role_then_nothing_is_stored_and_no_order_is_asked_for_agai
     let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db");
     let pii: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field NOT LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
     assert_eq!(pii, 0, "Amazon withheld the recipient: nothing to store");
-    let coded: i64 = store.conn().query_row("SELECT count(*) FROM orders WHERE ship_state_code IS NOT NULL", [], |r| r.get(0)).expect("count");
+    let coded: i64 =
+        store.conn().query_row("SELECT count(*) FROM orders WHERE ship_state_code IS NOT NULL", [], |r| r.get(0)).expect("count");
     assert!(coded >= 8, "the ship-to state still arrives for GST");
     let get_order = sb.journal().iter().filter(|e| e.op == "getOrder").count();
     assert_eq!(get_order, 0, "no getOrder per order per run for data Amazon will not send");

@@ -41,7 +41,9 @@ impl Seed {
     fn new() -> Seed {
         let home = tempfile::tempdir().expect("home");
         let store = Store::open(home.path()).expect("store");
-        let vault = Vault::new(Keystore::create(home.path(), Box::new(TestKeyProtector), Utc::now()).expect("ks"));
+        let vault = Vault::new(
+            Keystore::create(home.path(), Box::new(TestKeyProtector), dakiya::clock::Clock::now(&dakiya::clock::SystemClock)).expect("ks"),
+        );
         Seed { home, store, vault }
     }
 
@@ -107,14 +109,78 @@ fn header(text: &str) -> Vec<String> {
 fn month_seed() -> Seed {
     let mut s = Seed::new();
     let oct = |d, h| ist(2026, 10, d, h, 0);
-    s.add(O { id: "402-0000001-0000001", at: oct(2, 10), state: "Gujarat", items: &[("HST-MUG-01", 2, 99_800, Some(10_693))], business: false, cancelled: false, invoice: Some("IN-GJ2627-000101") });
-    s.add(O { id: "402-0000002-0000002", at: oct(3, 11), state: "MAHARASHTRA", items: &[("HST-TSHIRT-M", 1, 59_900, Some(2_852)), ("HST-MUG-01", 1, 49_900, None)], business: false, cancelled: false, invoice: Some("IN-GJ2627-000102") });
-    s.add(O { id: "402-0000003-0000003", at: oct(5, 12), state: "Karnataka", items: &[("HST-WATCH-GOLD", 1, 1_50_000_00, Some(4_36_893))], business: false, cancelled: false, invoice: Some("IN-GJ2627-000103") });
-    s.add(O { id: "402-0000004-0000004", at: oct(7, 9), state: "Delhi", items: &[("HST-SOFA", 1, 2_49_900, Some(38_119))], business: true, cancelled: false, invoice: Some("IN-GJ2627-000104") });
-    s.add(O { id: "402-0000005-0000005", at: oct(9, 15), state: "Tamil Nadu", items: &[("HST-DIARY-A5", 1, 79_900, Some(8_561))], business: false, cancelled: false, invoice: None });
-    s.add(O { id: "402-0000006-0000006", at: oct(11, 16), state: "Gujrat Pradesh", items: &[("HST-CANDLE-S", 1, 34_900, Some(3_739))], business: false, cancelled: false, invoice: Some("IN-GJ2627-000105") });
-    s.add(O { id: "402-0000007-0000007", at: oct(12, 10), state: "Gujarat", items: &[("HST-SAREE-SILK", 1, 5_24_900, Some(24_995))], business: false, cancelled: true, invoice: Some("IN-GJ2627-000106") });
-    s.add(O { id: "402-0000008-0000008", at: oct(13, 10), state: "Kerala", items: &[("HST-MUG-01", 1, 49_900, Some(5_346))], business: false, cancelled: true, invoice: None });
+    s.add(O {
+        id: "402-0000001-0000001",
+        at: oct(2, 10),
+        state: "Gujarat",
+        items: &[("HST-MUG-01", 2, 99_800, Some(10_693))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-000101"),
+    });
+    s.add(O {
+        id: "402-0000002-0000002",
+        at: oct(3, 11),
+        state: "MAHARASHTRA",
+        items: &[("HST-TSHIRT-M", 1, 59_900, Some(2_852)), ("HST-MUG-01", 1, 49_900, None)],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-000102"),
+    });
+    s.add(O {
+        id: "402-0000003-0000003",
+        at: oct(5, 12),
+        state: "Karnataka",
+        items: &[("HST-WATCH-GOLD", 1, 1_50_000_00, Some(4_36_893))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-000103"),
+    });
+    s.add(O {
+        id: "402-0000004-0000004",
+        at: oct(7, 9),
+        state: "Delhi",
+        items: &[("HST-SOFA", 1, 2_49_900, Some(38_119))],
+        business: true,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-000104"),
+    });
+    s.add(O {
+        id: "402-0000005-0000005",
+        at: oct(9, 15),
+        state: "Tamil Nadu",
+        items: &[("HST-DIARY-A5", 1, 79_900, Some(8_561))],
+        business: false,
+        cancelled: false,
+        invoice: None,
+    });
+    s.add(O {
+        id: "402-0000006-0000006",
+        at: oct(11, 16),
+        state: "Gujrat Pradesh",
+        items: &[("HST-CANDLE-S", 1, 34_900, Some(3_739))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-000105"),
+    });
+    s.add(O {
+        id: "402-0000007-0000007",
+        at: oct(12, 10),
+        state: "Gujarat",
+        items: &[("HST-SAREE-SILK", 1, 5_24_900, Some(24_995))],
+        business: false,
+        cancelled: true,
+        invoice: Some("IN-GJ2627-000106"),
+    });
+    s.add(O {
+        id: "402-0000008-0000008",
+        at: oct(13, 10),
+        state: "Kerala",
+        items: &[("HST-MUG-01", 1, 49_900, Some(5_346))],
+        business: false,
+        cancelled: true,
+        invoice: None,
+    });
     s
 }
 
@@ -162,18 +228,38 @@ fn a_month_exports_golden_files_that_reconcile_and_hold_no_pii() {
     assert!(docs.contains("Invoices for outward supply,IN-GJ2627-000101,IN-GJ2627-000106,6,1"), "{docs}");
     assert!(!read(out.path(), "sales-register.csv").contains("402-0000008-0000008"), "cancelled before an invoice: left out");
     assert!(dakiya::demo::canary_hits(out.path(), b"CANARY").expect("search").is_empty(), "no PII in any file");
-    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.path().join("export/manifest.json")).expect("manifest")).expect("json");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("export/manifest.json")).expect("manifest")).expect("json");
     for f in manifest["files"].as_array().expect("files") {
         let bytes = std::fs::read(out.path().join("export").join(f["name"].as_str().expect("name"))).expect("file");
-        assert_eq!(f["sha256"].as_str(), Some(hex::encode(sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))).as_str()));
+        assert_eq!(
+            f["sha256"].as_str(),
+            Some(hex::encode(sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))).as_str())
+        );
     }
 }
 
 #[test]
 fn the_fy_boundary_splits_by_india_date() {
     let mut s = Seed::new();
-    s.add(O { id: "402-1000001-0000001", at: ist(2027, 3, 31, 23, 30), state: "Gujarat", items: &[("HST-MUG-01", 1, 49_900, Some(5_346))], business: false, cancelled: false, invoice: Some("IN-GJ2627-009999") });
-    s.add(O { id: "402-1000002-0000002", at: ist(2027, 4, 1, 0, 30), state: "Gujarat", items: &[("HST-MUG-01", 1, 49_900, Some(5_346))], business: false, cancelled: false, invoice: Some("IN-GJ2728-000001") });
+    s.add(O {
+        id: "402-1000001-0000001",
+        at: ist(2027, 3, 31, 23, 30),
+        state: "Gujarat",
+        items: &[("HST-MUG-01", 1, 49_900, Some(5_346))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2627-009999"),
+    });
+    s.add(O {
+        id: "402-1000002-0000002",
+        at: ist(2027, 4, 1, 0, 30),
+        state: "Gujarat",
+        items: &[("HST-MUG-01", 1, 49_900, Some(5_346))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2728-000001"),
+    });
     let (out, m) = s.export(&Period::month("2027-03").expect("march"));
     assert!(read(out.path(), "sales-register.csv").contains("IN-GJ2627-009999"));
     assert!(!read(out.path(), "sales-register.csv").contains("IN-GJ2728-000001"));
@@ -187,14 +273,33 @@ fn the_fy_boundary_splits_by_india_date() {
 #[test]
 fn the_b2cl_threshold_follows_the_invoice_date() {
     let mut s = Seed::new();
-    s.add(O { id: "402-2000001-0000001", at: ist(2024, 7, 31, 12, 0), state: "Karnataka", items: &[("HST-SOFA", 1, 2_00_000_00, Some(30_50_847))], business: false, cancelled: false, invoice: Some("IN-GJ2425-000001") });
-    s.add(O { id: "402-2000002-0000002", at: ist(2024, 8, 1, 12, 0), state: "Karnataka", items: &[("HST-SOFA", 1, 2_00_000_00, Some(30_50_847))], business: false, cancelled: false, invoice: Some("IN-GJ2425-000002") });
+    s.add(O {
+        id: "402-2000001-0000001",
+        at: ist(2024, 7, 31, 12, 0),
+        state: "Karnataka",
+        items: &[("HST-SOFA", 1, 2_00_000_00, Some(30_50_847))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2425-000001"),
+    });
+    s.add(O {
+        id: "402-2000002-0000002",
+        at: ist(2024, 8, 1, 12, 0),
+        state: "Karnataka",
+        items: &[("HST-SOFA", 1, 2_00_000_00, Some(30_50_847))],
+        business: false,
+        cancelled: false,
+        invoice: Some("IN-GJ2425-000002"),
+    });
     let (out, _) = s.export(&Period::month("2024-07").expect("july"));
     assert_eq!(read(out.path(), "b2cl.csv").lines().count(), 1, "₹2,00,000 is below the old ₹2,50,000 threshold");
     let (out, _) = s.export(&Period::month("2024-08").expect("august"));
     assert!(read(out.path(), "b2cl.csv").contains("IN-GJ2425-000002,01-Aug-24,200000.00,29-Karnataka"));
     let register = read(out.path(), "sales-register.csv");
-    assert!(register.contains(",169491.53,30508.47,0.00,0.00,0.00,200000.00,847.46,0.00,0.00,"), "TCS at 0.5 % of the taxable value from 10 July 2024: {register}");
+    assert!(
+        register.contains(",169491.53,30508.47,0.00,0.00,0.00,200000.00,847.46,0.00,0.00,"),
+        "TCS at 0.5 % of the taxable value from 10 July 2024: {register}"
+    );
 }
 
 #[test]

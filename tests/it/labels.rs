@@ -194,7 +194,9 @@ async fn given_a_combined_pdf_for_several_orders_when_it_is_printed_then_it_is_d
     let config = dakiya::demo::sandbox_config(&sb, 2000.0);
     run(home.path(), &pipeline, &config, &sb).await;
     let store = Store::open(home.path()).expect("db");
-    let mut vault = dakiya::vault::Vault::new(dakiya::vault::keystore::Keystore::open(home.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("ks"));
+    let mut vault = dakiya::vault::Vault::new(
+        dakiya::vault::keystore::Keystore::open(home.path(), Box::new(dakiya::vault::protect::TestKeyProtector)).expect("ks"),
+    );
     // As Amazon may send it: one PDF for the whole feed, stored under the feed's id.
     let (feed, deadline): (String, chrono::DateTime<chrono::Utc>) = store
         .conn()
@@ -204,21 +206,31 @@ async fn given_a_combined_pdf_for_several_orders_when_it_is_printed_then_it_is_d
     let combined = vault.seal_bytes(&feed, "doc:combined.pdf", b"%PDF-1.4 CANARY-COMBINED", deadline, now).expect("seal");
     store
         .tx(|conn| {
-            conn.execute("DELETE FROM vault WHERE field LIKE 'doc:%' AND order_id IN (SELECT order_id FROM packages WHERE feed_id = ?)", [&feed])?;
+            conn.execute(
+                "DELETE FROM vault WHERE field LIKE 'doc:%' AND order_id IN (SELECT order_id FROM packages WHERE feed_id = ?)",
+                [&feed],
+            )?;
             Ok(dakiya::store::vault::put(conn, &[combined], now)?)
         })
         .expect("combined");
     let on_feed: Vec<String> = {
-        let mut stmt = store.conn().prepare("SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = 'stored' ORDER BY order_id").expect("sql");
+        let mut stmt = store
+            .conn()
+            .prepare("SELECT order_id FROM packages WHERE feed_id = ? AND docs_state = 'stored' ORDER BY order_id")
+            .expect("sql");
         let rows = stmt.query_map([&feed], |r| r.get::<_, String>(0)).expect("rows");
         rows.collect::<Result<_, _>>().expect("ids")
     };
-    let (printed, failed) = dakiya::stage::confirm::print_stored(&store, &mut vault, home.path(), "true {file}", Some(&on_feed), now).expect("print");
+    let (printed, failed) =
+        dakiya::stage::confirm::print_stored(&store, &mut vault, home.path(), "true {file}", Some(&on_feed), now).expect("print");
     assert_eq!(failed, 0);
     assert!(printed >= 2, "{printed}");
     let docs: i64 = store.conn().query_row("SELECT count(*) FROM vault WHERE field LIKE 'doc:%'", [], |r| r.get(0)).expect("count");
     assert_eq!(docs, 0, "the combined PDF is deleted once printed");
-    let waiting: i64 = store.conn().query_row("SELECT count(*) FROM packages WHERE feed_id = ? AND docs_state = 'stored'", [&feed], |r| r.get(0)).expect("count");
+    let waiting: i64 = store
+        .conn()
+        .query_row("SELECT count(*) FROM packages WHERE feed_id = ? AND docs_state = 'stored'", [&feed], |r| r.get(0))
+        .expect("count");
     assert_eq!(waiting, 0, "every order on it is printed");
     // A combined PDF left over after all its orders were printed goes with `labels purge`.
     let leftover = vault.seal_bytes(&feed, "doc:combined.pdf", b"%PDF-1.4 CANARY-LEFTOVER", deadline, now).expect("seal");

@@ -72,13 +72,25 @@ impl Env {
     fn fetched(&self, at: DateTime<Utc>) {
         let id = format!("run-{}", at.timestamp());
         self.store.run_started(&id, "hourly", at).expect("run");
-        let rec = dakiya::store::runs::StageRecord { seq: 0, stage: "fetch", started_at: at, duration_ms: 5, outcome: dakiya::store::runs::RunOutcome::Done, counts_json: "{}", held: 0 };
+        let rec = dakiya::store::runs::StageRecord {
+            seq: 0,
+            stage: "fetch",
+            started_at: at,
+            duration_ms: 5,
+            outcome: dakiya::store::runs::RunOutcome::Done,
+            counts_json: "{}",
+            held: 0,
+        };
         self.store.stage_finished(&id, &rec).expect("stage");
     }
 
     /// Flip one byte of one stored value of `order_id`.
     fn tamper(&self, order_id: &str, field: &str) {
-        let mut row = dakiya::store::vault::for_order(self.store.conn(), order_id).expect("rows").into_iter().find(|r| r.field == field).expect("row");
+        let mut row = dakiya::store::vault::for_order(self.store.conn(), order_id)
+            .expect("rows")
+            .into_iter()
+            .find(|r| r.field == field)
+            .expect("row");
         row.ciphertext[0] ^= 0x01;
         dakiya::store::vault::put(self.store.conn(), &[row], t(2026, 1, 1, 0, 0, 0)).expect("tamper");
     }
@@ -105,10 +117,14 @@ fn pii_goes_at_the_start_of_the_deadline_day_after_delivery_and_its_key_with_it(
     let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 3).expect("date");
     assert_eq!(r.epochs_destroyed, vec![day]);
     assert!(!e.vault.keystore().live_epochs().contains(&day), "the epoch key is gone");
-    let purged: Option<DateTime<Utc>> = e.store.conn().query_row("SELECT pii_purged_at FROM orders WHERE order_id = '402-A'", [], |r| r.get(0)).expect("row");
+    let purged: Option<DateTime<Utc>> =
+        e.store.conn().query_row("SELECT pii_purged_at FROM orders WHERE order_id = '402-A'", [], |r| r.get(0)).expect("row");
     assert!(purged.is_some());
     // A later update from Amazon never brings the PII back.
-    e.ingest(order("402-A", bought, t(2027, 1, 10, 0, 0, 0), "SHIPPED", Some(("UNDELIVERABLE", "RETURNED_TO_SELLER"))), t(2027, 1, 10, 1, 0, 0));
+    e.ingest(
+        order("402-A", bought, t(2027, 1, 10, 0, 0, 0), "SHIPPED", Some(("UNDELIVERABLE", "RETURNED_TO_SELLER"))),
+        t(2027, 1, 10, 1, 0, 0),
+    );
     assert_eq!(e.pii("402-A"), 0);
 }
 
@@ -135,7 +151,10 @@ fn cancelled_orders_lose_pii_30_days_after_cancellation_and_undelivered_ones_at_
 fn pii_of_a_package_in_transit_at_the_cap_is_kept_a_week_at_a_time() {
     let mut e = Env::new();
     let bought = t(2026, 12, 1, 9, 0, 0);
-    e.ingest(order("402-T", bought, bought + Duration::days(2), "SHIPPED", Some(("IN_TRANSIT", "AT_DESTINATION_FC"))), bought + Duration::days(2));
+    e.ingest(
+        order("402-T", bought, bought + Duration::days(2), "SHIPPED", Some(("IN_TRANSIT", "AT_DESTINATION_FC"))),
+        bought + Duration::days(2),
+    );
     let at_cap = t(2027, 1, 30, 0, 0, 0);
     e.fetched(at_cap - Duration::hours(1));
     let planned = e.plan(at_cap);
@@ -171,7 +190,8 @@ fn given_a_tampered_value_when_the_purge_comes_then_every_due_row_still_goes_and
     assert_eq!(r.unreadable, 1, "{r:?}");
     assert_eq!(r.resealed, 1, "the readable value moved to a later key");
     assert_eq!(e.pii("402-L"), 1);
-    let logged: i64 = e.store.conn().query_row("SELECT sum(n_rows)::BIGINT FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
+    let logged: i64 =
+        e.store.conn().query_row("SELECT sum(n_rows)::BIGINT FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
     assert_eq!(logged, 1);
     // The due order's purge is not held up by anything.
     let r = e.purge(t(2027, 1, 3, 0, 0, 0));
@@ -221,7 +241,8 @@ fn given_a_damaged_stored_value_when_its_order_comes_again_then_fetch_stores_the
         .expect("the page is stored");
     assert_eq!(e.pii("402-X"), 1, "the name stays, the unreadable phone is gone");
     assert_eq!(e.pii("402-Y"), 2);
-    let logged: i64 = e.store.conn().query_row("SELECT count(*) FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
+    let logged: i64 =
+        e.store.conn().query_row("SELECT count(*) FROM purge_log WHERE rule = 'pii_unreadable'", [], |r| r.get(0)).expect("log");
     assert_eq!(logged, 1);
 }
 

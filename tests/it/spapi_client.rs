@@ -199,7 +199,9 @@ fn unknown_enum_values_do_not_fail_an_order() {
         "packages": [{ "packageReferenceId": "1", "packageStatus": { "status": "TELEPORTED", "detailedStatus": "BEAMED_UP" } }]
     });
     let order = parse_order(raw).expect("odd values are kept, not fatal");
-    assert!(matches!(order.fulfillment.as_ref().map(|f| &f.fulfillment_status), Some(dakiya::spapi::model::orders::FulfillmentStatus::Unknown(s)) if s == "ON_A_CAMEL"));
+    assert!(
+        matches!(order.fulfillment.as_ref().map(|f| &f.fulfillment_status), Some(dakiya::spapi::model::orders::FulfillmentStatus::Unknown(s)) if s == "ON_A_CAMEL")
+    );
     let broken = serde_json::json!({ "orderId": "402-1", "createdTime": "yesterday" });
     let odd = parse_order(broken).expect_err("does not fit");
     assert_eq!(odd.order_id.as_deref(), Some("402-1"));

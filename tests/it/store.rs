@@ -9,9 +9,76 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
     ("api_calls", &["run_id", "called_at", "operation", "http_status", "request_id", "duration_ms", "attempt", "error_class"]),
     ("dakiya_schema", &["version", "applied_at"]),
     ("feeds", &["local_id", "state", "feed_id", "document_id", "result_document_id", "report_id", "n_orders", "created_at", "finished_at"]),
-    ("order_items", &["order_id", "order_item_id", "sku", "asin", "quantity", "item_price_paise", "item_tax_paise", "shipping_paise", "shipping_tax_paise", "discount_paise"]),
-    ("orders", &["order_id", "purchase_date", "last_updated", "order_status", "easy_ship_status", "is_easy_ship", "is_business", "is_cod", "ship_state_code", "state_unknown", "total_paise", "currency", "hold_reason", "held_at", "delivered_at", "ended_at", "end_reason", "pii_deadline", "pii_purged_at", "first_seen", "updated_at"]),
-    ("packages", &["order_id", "state", "box", "length_cm", "width_cm", "height_cm", "weight_g", "slot_id", "slot_start", "slot_end", "handover_method", "package_id", "package_status", "tracking_id", "invoice_number", "invoice_date", "sized_at", "intent_at", "scheduled_at", "docs_state", "feed_id", "label_printed_at", "confirmed_at", "updated_at"]),
+    (
+        "order_items",
+        &[
+            "order_id",
+            "order_item_id",
+            "sku",
+            "asin",
+            "quantity",
+            "item_price_paise",
+            "item_tax_paise",
+            "shipping_paise",
+            "shipping_tax_paise",
+            "discount_paise",
+        ],
+    ),
+    (
+        "orders",
+        &[
+            "order_id",
+            "purchase_date",
+            "last_updated",
+            "order_status",
+            "easy_ship_status",
+            "is_easy_ship",
+            "is_business",
+            "is_cod",
+            "ship_state_code",
+            "state_unknown",
+            "total_paise",
+            "currency",
+            "hold_reason",
+            "held_at",
+            "delivered_at",
+            "ended_at",
+            "end_reason",
+            "pii_deadline",
+            "pii_purged_at",
+            "first_seen",
+            "updated_at",
+        ],
+    ),
+    (
+        "packages",
+        &[
+            "order_id",
+            "state",
+            "box",
+            "length_cm",
+            "width_cm",
+            "height_cm",
+            "weight_g",
+            "slot_id",
+            "slot_start",
+            "slot_end",
+            "handover_method",
+            "package_id",
+            "package_status",
+            "tracking_id",
+            "invoice_number",
+            "invoice_date",
+            "sized_at",
+            "intent_at",
+            "scheduled_at",
+            "docs_state",
+            "feed_id",
+            "label_printed_at",
+            "confirmed_at",
+            "updated_at",
+        ],
+    ),
     ("quarantine", &["order_id", "reason", "first_seen", "last_seen"]),
     ("purge_log", &["purged_at", "run_id", "rule", "n_rows", "epochs", "dry_run"]),
     ("run_stages", &["run_id", "seq", "stage", "started_at", "duration_ms", "outcome", "counts", "held"]),
@@ -39,10 +106,7 @@ fn every_plain_column_is_on_the_pii_free_allow_list() {
     let columns = store.columns().expect("columns");
     assert!(!columns.is_empty());
     for (table, column) in &columns {
-        let allowed = ALLOWED_COLUMNS
-            .iter()
-            .find(|(t, _)| t == table)
-            .is_some_and(|(_, cols)| cols.contains(&column.as_str()));
+        let allowed = ALLOWED_COLUMNS.iter().find(|(t, _)| t == table).is_some_and(|(_, cols)| cols.contains(&column.as_str()));
         assert!(allowed, "column {table}.{column} is not on the PII-free allow-list");
     }
     for (table, cols) in ALLOWED_COLUMNS {
@@ -117,7 +181,13 @@ fn given_an_unknown_state_when_written_then_the_database_refuses_it() {
     assert!(insert("lost", None).is_err(), "an unknown package state is refused");
     assert!(insert("scheduled", Some("misplaced")).is_err(), "an unknown documents state is refused");
     for s in FeedState::ALL {
-        conn.execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES (?, ?, 0, TIMESTAMP '2026-12-01 00:00:00')", duckdb::params![format!("f-{s}"), s.as_str()]).expect("known feed state");
+        conn.execute(
+            "INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES (?, ?, 0, TIMESTAMP '2026-12-01 00:00:00')",
+            duckdb::params![format!("f-{s}"), s.as_str()],
+        )
+        .expect("known feed state");
     }
-    assert!(conn.execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES ('f-x', 'sent', 0, TIMESTAMP '2026-12-01 00:00:00')", []).is_err());
+    assert!(conn
+        .execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES ('f-x', 'sent', 0, TIMESTAMP '2026-12-01 00:00:00')", [])
+        .is_err());
 }

@@ -48,11 +48,7 @@ pub fn crate_root() -> PathBuf {
 /// Run and capture; return (exit code, stdout, stderr).
 pub fn run(mut cmd: Command) -> (i32, String, String) {
     let Output { status, stdout, stderr } = cmd.output().expect("run dakiya");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&stdout).into_owned(),
-        String::from_utf8_lossy(&stderr).into_owned(),
-    )
+    (status.code().unwrap_or(-1), String::from_utf8_lossy(&stdout).into_owned(), String::from_utf8_lossy(&stderr).into_owned())
 }
 
 /// A sandbox on a free loopback port with `options`, and an SP-API client pointed at it.

@@ -128,7 +128,8 @@ fn default_options_snapshot_and_paths_with_spaces() {
     assert!(text.contains(r"<Command>C:\Program Files\dakiya\dakiya.exe</Command>"));
     assert!(!text.contains("<UserId>"), "without a known user Task Scheduler uses the registering user");
     // schtasks is started without a shell: a path with spaces stays one argument.
-    let args = dakiya::task::schtasks_args("Create", TASK_NAME, Some(Path::new(r"C:\Users\Asha Patel\AppData\Local\dakiya\task-hourly.xml")));
+    let args =
+        dakiya::task::schtasks_args("Create", TASK_NAME, Some(Path::new(r"C:\Users\Asha Patel\AppData\Local\dakiya\task-hourly.xml")));
     assert_eq!(args[4], r"C:\Users\Asha Patel\AppData\Local\dakiya\task-hourly.xml");
     assert_eq!(args.len(), 6);
 }

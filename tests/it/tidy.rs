@@ -78,7 +78,10 @@ fn offenders(patterns: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
 
 #[test]
 fn only_config_reads_the_environment() {
-    let found = offenders(&["std::env::var", "env::vars", "env::var_os", "std::env::current_dir", "std::env::current_exe", "env = \""], |f| f == "src/config.rs");
+    let found =
+        offenders(&["std::env::var", "env::vars", "env::var_os", "std::env::current_dir", "std::env::current_exe", "env = \""], |f| {
+            f == "src/config.rs"
+        });
     assert!(found.is_empty(), "read the environment through `config`:\n{}", found.join("\n"));
 }
 
@@ -106,7 +109,8 @@ fn production_modules_never_import_the_sandbox() {
 
 #[test]
 fn sql_lives_in_store_and_sql_files() {
-    let keywords = ["\"SELECT ", "\"INSERT INTO", "\"DELETE FROM", "\"UPDATE ", "\"CREATE TABLE", "\"COPY ", "\"CHECKPOINT", "\"ATTACH ", "(\"SET "];
+    let keywords =
+        ["\"SELECT ", "\"INSERT INTO", "\"DELETE FROM", "\"UPDATE ", "\"CREATE TABLE", "\"COPY ", "\"CHECKPOINT", "\"ATTACH ", "(\"SET "];
     // `gst/export.rs` still builds the CA export's analytical SQL itself (issue #16 rewrites the
     // export; its queries move to `gst/sql/*.sql` then).
     let found = offenders(&keywords, |f| f.starts_with("src/store/") || f == "src/gst/export.rs");
@@ -190,4 +194,34 @@ fn modules_have_no_import_cycles() {
             panic!("import cycle: {}", cycle.join(" → "));
         }
     }
+}
+
+/// `package → features` of every dependency as `cargo tree` resolves them for `edges`.
+fn resolved_features(edges: &str) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "--locked", "--prefix", "none", "-f", "{p}|{f}", "-e", edges])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo tree runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut map: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((pkg, features)) = line.split_once('|') else { continue };
+        let entry = map.entry(pkg.replace(" (*)", "")).or_default();
+        entry.extend(features.split(',').map(|f| f.replace(" (*)", "")).filter(|f| !f.is_empty()));
+    }
+    map
+}
+
+#[test]
+fn build_and_test_use_one_feature_set() {
+    let build = resolved_features("normal,build");
+    let test = resolved_features("normal,build,dev");
+    let differ: Vec<String> = build
+        .iter()
+        .filter_map(|(pkg, f)| {
+            test.get(pkg).filter(|t| *t != f).map(|t| format!("{pkg}: tests add {:?}", t.difference(f).collect::<Vec<_>>()))
+        })
+        .collect();
+    assert!(differ.is_empty(), "`cargo build` would compile these again (add the features in Cargo.toml):\n{}", differ.join("\n"));
 }

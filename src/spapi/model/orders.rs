@@ -158,10 +158,7 @@ impl Order {
                 .and_then(|s| s.shipping_constraints.as_ref())
                 .and_then(|c| c.cash_on_delivery.as_deref())
                 == Some("MANDATORY")
-        }) || self
-            .proceeds
-            .as_ref()
-            .is_some_and(|p| p.breakdowns.iter().any(|b| b.kind == "COD_FEE"))
+        }) || self.proceeds.as_ref().is_some_and(|p| p.breakdowns.iter().any(|b| b.kind == "COD_FEE"))
     }
 }
 
