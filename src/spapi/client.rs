@@ -234,6 +234,18 @@ impl SpApi {
         }
     }
 
+    /// The one retry rule: sleep the next backoff delay and return `true` while attempts are
+    /// left, else `false` (the caller gives up with its error).
+    async fn wait_to_retry(&self, backoff: &mut backon::ExponentialBackoff, attempt: u32) -> bool {
+        match backoff.next().filter(|_| attempt < self.opts.max_attempts) {
+            Some(delay) => {
+                tokio::time::sleep(delay).await;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// A valid LWA access token, from cache or a fresh exchange.
     async fn access_token(&self) -> Result<SecretString, Error> {
         let now = self.clock.now();
@@ -254,17 +266,10 @@ impl SpApi {
             attempt += 1;
             let started = Instant::now();
             let at = self.clock.now();
-            let result = self.http.post(&self.opts.lwa_endpoint).form(&form).send().await;
-            let (status, body) = match result {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let request_id = request_id(resp.headers());
-                    let body = resp.bytes().await.map(|b| b.to_vec());
-                    let class = match (&body, status) {
-                        (Err(_), _) => Some("transport"),
-                        (Ok(_), 200..=299) => None,
-                        _ => Some("auth"),
-                    };
+            let (status, body) = match send(self.http.post(&self.opts.lwa_endpoint).form(&form)).await {
+                Ok((status, headers, body)) => {
+                    let class = if (200..300).contains(&status) { None } else { Some("auth") };
+                    let request_id = request_id(&headers);
                     self.record(CallRecord {
                         at,
                         op: Op::LwaToken,
@@ -274,16 +279,7 @@ impl SpApi {
                         attempt,
                         error_class: class,
                     });
-                    match body {
-                        Ok(body) => (status, body),
-                        Err(err) => {
-                            if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                                tokio::time::sleep(delay).await;
-                                continue;
-                            }
-                            return Err(Error::Transport { op: Op::LwaToken, attempts: attempt, detail: transport_detail(&err) });
-                        }
-                    }
+                    (status, body)
                 }
                 Err(err) => {
                     self.record(CallRecord {
@@ -295,16 +291,14 @@ impl SpApi {
                         attempt,
                         error_class: Some("transport"),
                     });
-                    if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                        tokio::time::sleep(delay).await;
+                    if self.wait_to_retry(&mut backoff, attempt).await {
                         continue;
                     }
                     return Err(Error::Transport { op: Op::LwaToken, attempts: attempt, detail: transport_detail(&err) });
                 }
             };
             if status == 429 || status >= 500 {
-                if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                    tokio::time::sleep(delay).await;
+                if self.wait_to_retry(&mut backoff, attempt).await {
                     continue;
                 }
                 return Err(Error::Status { op: Op::LwaToken, status });
@@ -318,8 +312,7 @@ impl SpApi {
             let parsed: LwaTokenResponse = match serde_json::from_slice(&body) {
                 Ok(parsed) => parsed,
                 Err(err) if err.is_eof() || err.is_syntax() => {
-                    if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                        tokio::time::sleep(delay).await;
+                    if self.wait_to_retry(&mut backoff, attempt).await {
                         continue;
                     }
                     return Err(Error::Transport { op: Op::LwaToken, attempts: attempt, detail: "truncated response".into() });
@@ -407,19 +400,7 @@ impl SpApi {
             }
             let started = Instant::now();
             let at = self.clock.now();
-            let sent = builder.send().await;
-            let outcome = match sent {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let headers = resp.headers().clone();
-                    match resp.bytes().await {
-                        Ok(body) => Ok((status, headers, body.to_vec())),
-                        Err(err) => Err(err),
-                    }
-                }
-                Err(err) => Err(err),
-            };
-            let (status, headers, body) = match outcome {
+            let (status, headers, body) = match send(builder).await {
                 Ok(parts) => parts,
                 Err(err) => {
                     self.record(CallRecord {
@@ -434,8 +415,7 @@ impl SpApi {
                     // A connection that never got through is always safe to repeat.
                     let safe = req.retry_unknown || err.is_connect();
                     if safe {
-                        if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                            tokio::time::sleep(delay).await;
+                        if self.wait_to_retry(&mut backoff, attempt).await {
                             continue;
                         }
                     }
@@ -477,8 +457,7 @@ impl SpApi {
             }
             if truncated {
                 if req.retry_unknown {
-                    if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                        tokio::time::sleep(delay).await;
+                    if self.wait_to_retry(&mut backoff, attempt).await {
                         continue;
                     }
                 }
@@ -495,15 +474,13 @@ impl SpApi {
                 continue;
             }
             if status == 429 {
-                if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                    tokio::time::sleep(delay).await;
+                if self.wait_to_retry(&mut backoff, attempt).await {
                     continue;
                 }
                 return Err(Error::Throttled { op: req.op, attempts: attempt });
             }
             if status >= 500 && req.retry_unknown {
-                if let Some(delay) = backoff.next().filter(|_| attempt < self.opts.max_attempts) {
-                    tokio::time::sleep(delay).await;
+                if self.wait_to_retry(&mut backoff, attempt).await {
                     continue;
                 }
             }
@@ -514,6 +491,16 @@ impl SpApi {
             return Err(Error::Api { op: req.op, status, errors });
         }
     }
+}
+
+/// Send a request and read its whole body: `(status, headers, body)`, or the transport failure
+/// (no connection, a timeout, a connection broken while reading).
+async fn send(builder: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), reqwest::Error> {
+    let resp = builder.send().await?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await?;
+    Ok((status, headers, body.to_vec()))
 }
 
 fn ms(started: Instant) -> u64 {

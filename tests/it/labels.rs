@@ -30,7 +30,7 @@ fn printing(sb: &dakiya::sandbox::Sandbox, print_command: &str) -> AppConfig {
 
 async fn run(home: &Path, pipeline: &Path, config: &AppConfig, sb: &dakiya::sandbox::Sandbox) -> dakiya::runner::RunReport {
     let clock: std::sync::Arc<dyn dakiya::clock::Clock> = sb.clock();
-    dakiya::demo::run_once(home, pipeline, config, clock).await.expect("run")
+    dakiya::demo::run_once(home, pipeline, config, clock).await.unwrap_or_else(|e| panic!("the run failed: {e:#}"))
 }
 
 fn docs_states(home: &Path) -> Vec<(String, Option<String>)> {
