@@ -414,10 +414,8 @@ impl SpApi {
                     });
                     // A connection that never got through is always safe to repeat.
                     let safe = req.retry_unknown || err.is_connect();
-                    if safe {
-                        if self.wait_to_retry(&mut backoff, attempt).await {
-                            continue;
-                        }
+                    if safe && self.wait_to_retry(&mut backoff, attempt).await {
+                        continue;
                     }
                     return Err(Error::Transport { op: req.op, attempts: attempt, detail: transport_detail(&err) });
                 }
@@ -456,10 +454,8 @@ impl SpApi {
                 return Ok(Reply { body });
             }
             if truncated {
-                if req.retry_unknown {
-                    if self.wait_to_retry(&mut backoff, attempt).await {
-                        continue;
-                    }
+                if req.retry_unknown && self.wait_to_retry(&mut backoff, attempt).await {
+                    continue;
                 }
                 return Err(Error::Transport { op: req.op, attempts: attempt, detail: "truncated JSON response".into() });
             }
@@ -479,10 +475,8 @@ impl SpApi {
                 }
                 return Err(Error::Throttled { op: req.op, attempts: attempt });
             }
-            if status >= 500 && req.retry_unknown {
-                if self.wait_to_retry(&mut backoff, attempt).await {
-                    continue;
-                }
+            if status >= 500 && req.retry_unknown && self.wait_to_retry(&mut backoff, attempt).await {
+                continue;
             }
             let errors = serde_json::from_slice::<ErrorList>(&body).map(|l| l.errors).unwrap_or_default();
             if errors.is_empty() {

@@ -8,6 +8,7 @@
 //! - Writes that belong together go through [`Store::tx`], which commits all or nothing.
 
 pub mod feeds;
+pub mod gst;
 pub mod labels;
 pub mod orders;
 pub mod retention;
@@ -69,6 +70,9 @@ pub enum StoreError {
         /// DuckDB's error.
         source: duckdb::Error,
     },
+    /// A value the store refuses before any SQL runs.
+    #[error("{0}")]
+    Invalid(String),
     /// Any other database error.
     #[error(transparent)]
     Db(#[from] duckdb::Error),

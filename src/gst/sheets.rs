@@ -1,0 +1,167 @@
+//! The files of an export: the GSTR-1 sheets' exact headers, a CSV writer that adds the BOM and
+//! CRLF Excel wants while hashing every byte, the register re-framed the same way, and the
+//! sheets' formatting of places, rates and dates.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use super::manifest::FileEntry;
+use super::states::state_name;
+use crate::spapi::model::format_paise;
+
+/// Sheet headers (gst.md §2, exact).
+pub const B2CS_HEADER: [&str; 7] =
+    ["Type", "Place Of Supply", "Applicable % of Tax Rate", "Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
+/// b2cl.
+pub const B2CL_HEADER: [&str; 9] = [
+    "Invoice Number",
+    "Invoice date",
+    "Invoice Value",
+    "Place Of Supply",
+    "Applicable % of Tax Rate",
+    "Rate",
+    "Taxable Value",
+    "Cess Amount",
+    "E-Commerce GSTIN",
+];
+/// hsn, hsn(b2b), hsn(b2c).
+pub const HSN_HEADER: [&str; 11] = [
+    "HSN",
+    "Description",
+    "UQC",
+    "Total Quantity",
+    "Total Value",
+    "Rate",
+    "Taxable Value",
+    "Integrated Tax Amount",
+    "Central Tax Amount",
+    "State/UT Tax Amount",
+    "Cess Amount",
+];
+/// docs.
+pub const DOCS_HEADER: [&str; 5] = ["Nature of Document", "Sr. No. From", "Sr. No. To", "Total Number", "Cancelled"];
+/// eco (Table 14).
+pub const ECO_HEADER: [&str; 8] = [
+    "Nature of Supply",
+    "GSTIN of E-Commerce Operator",
+    "E-Commerce Operator Name",
+    "Net value of supplies",
+    "Integrated tax",
+    "Central tax",
+    "State/UT tax",
+    "Cess",
+];
+/// The line-level sales register (gst.md §9a without ingestion metadata; no PII).
+pub const REGISTER_HEADER: [&str; 31] = [
+    "line_key",
+    "event",
+    "invoice_number",
+    "invoice_date",
+    "credit_note_number",
+    "credit_note_date",
+    "amazon_order_id",
+    "order_item_id",
+    "order_date",
+    "sku",
+    "asin",
+    "hsn",
+    "uqc",
+    "quantity",
+    "gst_rate_pct",
+    "supply_type",
+    "pos_state_code",
+    "gstr1_section",
+    "taxable_value",
+    "igst",
+    "cgst",
+    "sgst",
+    "cess",
+    "line_value",
+    "tcs_igst",
+    "tcs_cgst",
+    "tcs_sgst",
+    "is_business_order",
+    "fulfillment_channel",
+    "source",
+    "flags",
+];
+
+/// A CSV file written with a BOM and CRLF, counting rows and hashing bytes.
+pub(crate) struct Sheet {
+    name: &'static str,
+    writer: csv::Writer<HashingFile>,
+    rows: u64,
+}
+
+pub(crate) struct HashingFile {
+    pub(crate) file: std::io::BufWriter<std::fs::File>,
+    pub(crate) hash: Sha256,
+}
+
+impl std::io::Write for HashingFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Sheet {
+    pub(crate) fn create(dir: &Path, name: &'static str, header: &[&str]) -> anyhow::Result<Sheet> {
+        let file = std::fs::File::create(dir.join(name)).with_context(|| format!("cannot create {}", dir.join(name).display()))?;
+        let mut out = HashingFile { file: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
+        out.write_all(b"\xEF\xBB\xBF")?;
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
+        writer.write_record(header)?;
+        Ok(Sheet { name, writer, rows: 0 })
+    }
+
+    pub(crate) fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(&mut self, fields: I) -> anyhow::Result<()> {
+        self.writer.write_record(fields)?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> anyhow::Result<FileEntry> {
+        let mut inner = self.writer.into_inner().map_err(|e| anyhow::anyhow!("cannot finish {}: {}", self.name, e.error()))?;
+        inner.flush()?;
+        Ok(FileEntry { name: self.name.to_owned(), rows: self.rows, sha256: hex::encode(inner.hash.finalize()) })
+    }
+}
+
+/// `24-Gujarat`: a place of supply as the sheets spell it.
+pub(crate) fn pos(code: &str) -> String {
+    format!("{code}-{}", state_name(code).unwrap_or("Unknown"))
+}
+
+/// A rate in basis points as a percentage with two decimals.
+pub(crate) fn rate_text(bp: i64) -> String {
+    format_paise(bp)
+}
+
+/// A date as the sheets write it.
+pub(crate) fn dmy(d: NaiveDate) -> String {
+    d.format("%d-%b-%y").to_string()
+}
+
+/// Copy DuckDB's CSV into the final file with a UTF-8 BOM and CRLF line ends, hashing as it goes.
+pub(crate) fn reframe(from: &Path, to: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
+    use std::io::{BufRead as _, BufReader, BufWriter};
+    let input = BufReader::with_capacity(1 << 20, std::fs::File::open(from)?);
+    let mut out = HashingFile { file: BufWriter::with_capacity(1 << 20, std::fs::File::create(to)?), hash: Sha256::new() };
+    out.write_all(b"\xEF\xBB\xBF")?;
+    for line in input.split(b'\n') {
+        let line = line?;
+        out.write_all(&line)?;
+        out.write_all(b"\r\n")?;
+    }
+    out.flush()?;
+    Ok(FileEntry { name: name.to_owned(), rows, sha256: hex::encode(out.hash.finalize()) })
+}
