@@ -3,7 +3,7 @@
 //! Production uses [`SystemClock`]; tests and the sandbox use [`FixedClock`], which only moves when
 //! told to. Everything that needs "now" takes a `&dyn Clock`.
 
-use std::sync::Mutex;
+use parking_lot::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -74,20 +74,20 @@ impl FixedClock {
 
     /// Move the clock forward (or backward, with a negative duration).
     pub fn advance(&self, by: Duration) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self.now.lock();
         *now += by;
     }
 
     /// Set the clock to `at`.
     pub fn set(&self, at: DateTime<Utc>) {
-        let mut now = self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut now = self.now.lock();
         *now = at;
     }
 }
 
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
-        *self.now.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self.now.lock()
     }
 }
 

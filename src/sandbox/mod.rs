@@ -19,7 +19,9 @@ pub mod world;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
 use rand::SeedableRng as _;
@@ -174,14 +176,14 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub fn next_id(&self, prefix: &str) -> String {
-        let mut n = self.counter.lock().unwrap_or_else(|p| p.into_inner());
+        let mut n = self.counter.lock();
         *n += 1;
         format!("{prefix}{:06}", *n)
     }
 
     pub fn log(&self, op: &'static str, order_id: Option<&str>, status: u16, outcome: impl Into<String>) {
         let entry = JournalEntry { at: self.clock.now(), op, order_id: order_id.map(str::to_owned), status, outcome: outcome.into() };
-        self.journal.lock().unwrap_or_else(|p| p.into_inner()).push(entry);
+        self.journal.lock().push(entry);
     }
 }
 
@@ -228,7 +230,7 @@ impl Sandbox {
         });
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        *shared.base_url.lock().unwrap_or_else(|p| p.into_inner()) = format!("http://{addr}");
+        *shared.base_url.lock() = format!("http://{addr}");
         let app = routes::router(Arc::clone(&shared));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -266,32 +268,32 @@ impl Sandbox {
     pub fn advance(&self, by: Duration) {
         self.shared.clock.advance(by);
         let now = self.shared.clock.now();
-        self.shared.world.lock().unwrap_or_else(|p| p.into_inner()).advance(now);
+        self.shared.world.lock().advance(now);
     }
 
     /// Everything requested so far.
     pub fn journal(&self) -> Vec<JournalEntry> {
-        self.shared.journal.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared.journal.lock().clone()
     }
 
     /// Force `kind` on the next call of `op` (in addition to any seeded faults).
     pub fn inject(&self, op: Op, kind: FaultKind) {
-        self.shared.forced.lock().unwrap_or_else(|p| p.into_inner()).push((op, kind));
+        self.shared.forced.lock().push((op, kind));
     }
 
     /// Recorded exchanges (with `record_exchanges`).
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.shared.exchanges.lock().clone()
     }
 
     /// Read the world.
     pub fn with_world<R>(&self, f: impl FnOnce(&World) -> R) -> R {
-        f(&self.shared.world.lock().unwrap_or_else(|p| p.into_inner()))
+        f(&self.shared.world.lock())
     }
 
     /// Change the world (tests: add orders, change fates).
     pub fn with_world_mut<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut self.shared.world.lock().unwrap_or_else(|p| p.into_inner()))
+        f(&mut self.shared.world.lock())
     }
 
     /// A dakiya config file that points `dakiya run` at this sandbox, unchanged otherwise.

@@ -8,7 +8,9 @@
 //! `ScheduledPackageAlreadyExists`, which the schedule stage adopts).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use backon::BackoffBuilder as _;
@@ -206,7 +208,7 @@ impl SpApi {
 
     /// Take the calls made since the last drain (the runner stores them in `api_calls`).
     pub fn drain_calls(&self) -> Vec<CallRecord> {
-        std::mem::take(&mut *self.calls.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *self.calls.lock())
     }
 
     fn record(&self, rec: CallRecord) {
@@ -219,7 +221,7 @@ impl SpApi {
             error_class = rec.error_class.unwrap_or("-"),
             "SP-API call."
         );
-        self.calls.lock().unwrap_or_else(|p| p.into_inner()).push(rec);
+        self.calls.lock().push(rec);
     }
 
     fn backoff(&self) -> backon::ExponentialBackoff {
@@ -249,7 +251,7 @@ impl SpApi {
     /// A valid LWA access token, from cache or a fresh exchange.
     async fn access_token(&self) -> Result<SecretString, Error> {
         let now = self.clock.now();
-        if let Some(cached) = self.access.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        if let Some(cached) = self.access.lock().as_ref() {
             if cached.expires_at > now + chrono::Duration::seconds(60) {
                 return Ok(cached.token.clone());
             }
@@ -321,7 +323,7 @@ impl SpApi {
             };
             let token = SecretString::from(parsed.access_token);
             let expires_at = self.clock.now() + chrono::Duration::seconds(parsed.expires_in.min(86_400) as i64);
-            *self.access.lock().unwrap_or_else(|p| p.into_inner()) = Some(CachedToken { token: token.clone(), expires_at });
+            *self.access.lock() = Some(CachedToken { token: token.clone(), expires_at });
             return Ok(token);
         }
     }
@@ -333,14 +335,14 @@ impl SpApi {
     }
 
     fn forget_access_token(&self) {
-        *self.access.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        *self.access.lock() = None;
     }
 
     /// A Restricted Data Token for `(method, path)`, cached until shortly before it expires.
     async fn restricted_token(&self, method: &Method, path: &str) -> Result<SecretString, Error> {
         let key = (method.as_str().to_owned(), path.to_owned());
         let now = self.clock.now();
-        if let Some(cached) = self.rdt.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(cached) = self.rdt.lock().get(&key) {
             if cached.expires_at > now + chrono::Duration::seconds(30) {
                 return Ok(cached.token.clone());
             }
@@ -364,7 +366,7 @@ impl SpApi {
             .ok_or_else(|| Error::Decode { op: Op::CreateRestrictedDataToken, detail: "no restrictedDataToken".into() })?;
         let token = SecretString::from(token);
         let expires_at = self.clock.now() + chrono::Duration::seconds(parsed.expires_in.unwrap_or(3600).min(86_400) as i64);
-        self.rdt.lock().unwrap_or_else(|p| p.into_inner()).insert(key, CachedToken { token: token.clone(), expires_at });
+        self.rdt.lock().insert(key, CachedToken { token: token.clone(), expires_at });
         Ok(token)
     }
 
@@ -464,7 +466,7 @@ impl SpApi {
                 refreshed = true;
                 self.forget_access_token();
                 if matches!(req.auth, Auth::Rdt) {
-                    self.rdt.lock().unwrap_or_else(|p| p.into_inner()).remove(&(req.method.as_str().to_owned(), req.target.clone()));
+                    self.rdt.lock().remove(&(req.method.as_str().to_owned(), req.target.clone()));
                 }
                 attempt -= 1;
                 continue;

@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
@@ -169,13 +171,13 @@ impl Limits {
     fn install(&self, op: Op, rate: f64, burst: u32) {
         if let Some(q) = quota(rate * self.scale * self.margin, burst) {
             let bucket = Bucket { limiter: Arc::new(RateLimiter::direct(q)), rate };
-            self.buckets.lock().unwrap_or_else(|p| p.into_inner()).insert(op, bucket);
+            self.buckets.lock().insert(op, bucket);
         }
     }
 
     /// Wait until `op` may be called.
     pub async fn until_ready(&self, op: Op) {
-        let limiter = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| Arc::clone(&b.limiter));
+        let limiter = self.buckets.lock().get(&op).map(|b| Arc::clone(&b.limiter));
         if let Some(limiter) = limiter {
             limiter.until_ready().await;
         }
@@ -185,7 +187,7 @@ impl Limits {
     /// unscaled). A changed rate replaces the bucket; the burst stays as published.
     pub fn observe_rate(&self, op: Op, rate: f64) {
         let Some((_, burst)) = op.published_limit() else { return };
-        let current = self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| b.rate);
+        let current = self.buckets.lock().get(&op).map(|b| b.rate);
         if let Some(current) = current {
             if rate.is_finite() && rate > 0.0 && (rate - current).abs() > current * 0.01 {
                 tracing::info!(
@@ -201,7 +203,7 @@ impl Limits {
 
     /// The rate in use for `op` (unscaled), for the benchmark's floor computation.
     pub fn rate(&self, op: Op) -> Option<f64> {
-        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).get(&op).map(|b| b.rate)
+        self.buckets.lock().get(&op).map(|b| b.rate)
     }
 
     /// The scale factor.

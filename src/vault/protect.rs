@@ -161,7 +161,7 @@ pub fn check_passphrase(passphrase: &SecretString, what: &str) -> Result<(), cra
 /// dakiya allocate gigabytes.
 pub struct PassphraseProtector {
     passphrase: SecretString,
-    cache: std::sync::Mutex<Option<(KdfParams, DataKey)>>,
+    cache: parking_lot::Mutex<Option<(KdfParams, DataKey)>>,
 }
 
 impl PassphraseProtector {
@@ -179,7 +179,7 @@ impl PassphraseProtector {
 
     /// A protector for `passphrase`.
     pub fn new(passphrase: SecretString) -> Self {
-        Self { passphrase, cache: std::sync::Mutex::new(None) }
+        Self { passphrase, cache: parking_lot::Mutex::new(None) }
     }
 
     fn derive(&self, params: &KdfParams, purpose: &str) -> Result<DataKey, ProtectError> {
@@ -198,11 +198,11 @@ impl PassphraseProtector {
     }
 
     fn cached(&self) -> Option<(KdfParams, DataKey)> {
-        self.cache.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.cache.lock().clone()
     }
 
     fn remember(&self, params: &KdfParams, key: &DataKey) {
-        *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = Some((params.clone(), key.clone()));
+        *self.cache.lock() = Some((params.clone(), key.clone()));
     }
 }
 

@@ -80,7 +80,7 @@ pub(super) async fn list_handover_slots(State(shared): S, headers: HeaderMap, bo
     }
     let now = shared.clock.now();
     let slots = {
-        let mut world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
+        let mut world = shared.world.lock();
         world.advance(now);
         if let Err(resp) = eligible(&shared, op, world.orders.get(&req.amazon_order_id), &req.amazon_order_id, now) {
             return resp;
@@ -120,7 +120,7 @@ pub(super) async fn create_package(State(shared): S, headers: HeaderMap, body: B
     let now = shared.clock.now();
     let order_id = req.amazon_order_id.clone();
     let result = {
-        let mut world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
+        let mut world = shared.world.lock();
         world.advance(now);
         if world.orders.get(&order_id).is_some_and(|o| o.package.is_some()) {
             shared.log(op.name(), Some(&order_id), 400, "already scheduled");
@@ -193,7 +193,7 @@ pub(super) async fn get_package(State(shared): S, headers: HeaderMap, RawQuery(r
     }
     let now = shared.clock.now();
     let body = {
-        let mut world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
+        let mut world = shared.world.lock();
         world.advance(now);
         world.orders.get(&order_id).and_then(|o| o.package.as_ref().map(|p| package_json(o, p)))
     };
@@ -227,7 +227,7 @@ pub(super) async fn update_packages(State(shared): S, headers: HeaderMap, body: 
     let now = shared.clock.now();
     let mut out = Vec::new();
     {
-        let mut world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
+        let mut world = shared.world.lock();
         world.advance(now);
         for upd in &req.update_package_details_list {
             let order_id = &upd.scheduled_package_id.amazon_order_id;

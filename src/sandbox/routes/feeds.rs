@@ -5,7 +5,7 @@
 use super::*;
 
 pub(super) fn presigned(shared: &Shared, kind: &str, id: &str) -> String {
-    let base = shared.base_url.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let base = shared.base_url.lock().clone();
     let expires = (shared.clock.now() + Duration::minutes(5)).timestamp();
     format!("{base}/_presigned/{kind}/{id}?expires={expires}")
 }
@@ -39,7 +39,7 @@ pub(super) async fn upload(State(shared): S, Path(document_id): Path<String>, Ra
         shared.log("uploadFeedDocument", None, 403, "URL expired");
         return (StatusCode::FORBIDDEN, "Request has expired").into_response();
     }
-    shared.documents.lock().unwrap_or_else(|p| p.into_inner()).insert(document_id.clone(), (body.to_vec(), false));
+    shared.documents.lock().insert(document_id.clone(), (body.to_vec(), false));
     shared.log("uploadFeedDocument", None, 200, format!("uploaded {document_id}"));
     StatusCode::OK.into_response()
 }
@@ -63,12 +63,12 @@ pub(super) async fn create_feed(State(shared): S, headers: HeaderMap, body: Byte
         shared.log(op.name(), None, 400, "unsupported feed");
         return error(&shared, StatusCode::BAD_REQUEST, "400", "Invalid input");
     }
-    if !shared.documents.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&spec.input_feed_document_id) {
+    if !shared.documents.lock().contains_key(&spec.input_feed_document_id) {
         shared.log(op.name(), None, 400, "document not uploaded");
         return error(&shared, StatusCode::BAD_REQUEST, "400", "The input feed document was not uploaded");
     }
     let feed_id = shared.next_id("5000");
-    shared.feeds.lock().unwrap_or_else(|p| p.into_inner()).insert(
+    shared.feeds.lock().insert(
         feed_id.clone(),
         Feed {
             feed_id: feed_id.clone(),
@@ -84,10 +84,9 @@ pub(super) async fn create_feed(State(shared): S, headers: HeaderMap, body: Byte
 
 /// Process a finished documents feed: labels for scheduled orders, errors for the rest.
 pub(super) fn process_feed(shared: &Shared, feed: &mut Feed) {
-    let content =
-        shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&feed.document_id).map(|d| d.0.clone()).unwrap_or_default();
+    let content = shared.documents.lock().get(&feed.document_id).map(|d| d.0.clone()).unwrap_or_default();
     let messages = docs::feed_orders(&content).unwrap_or_default();
-    let world = shared.world.lock().unwrap_or_else(|p| p.into_inner());
+    let world = shared.world.lock();
     let mut results = Vec::new();
     let mut files = Vec::new();
     for (message_id, order_id) in messages {
@@ -121,26 +120,17 @@ pub(super) fn process_feed(shared: &Shared, feed: &mut Feed) {
     if !files.is_empty() {
         let bundle = docs::tar(&files).unwrap_or_default();
         let report_doc = shared.next_id("sbx-reportdoc-");
-        shared
-            .documents
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(report_doc.clone(), (docs::gzip(&bundle).unwrap_or_default(), true));
+        shared.documents.lock().insert(report_doc.clone(), (docs::gzip(&bundle).unwrap_or_default(), true));
         let report_id = shared.next_id("7000");
         shared
             .reports
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
             .insert(report_id.clone(), Report { report_id: report_id.clone(), created: shared.clock.now(), document_id: report_doc });
         reference = Some(report_id);
     }
     let xml = docs::processing_report(crate::sandbox::MERCHANT_ID, &feed.feed_id, &results, reference.as_deref());
     let result_doc = shared.next_id("sbx-resultdoc-");
-    shared
-        .documents
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(result_doc.clone(), (docs::gzip(xml.as_bytes()).unwrap_or_default(), true));
+    shared.documents.lock().insert(result_doc.clone(), (docs::gzip(xml.as_bytes()).unwrap_or_default(), true));
     feed.result_document_id = Some(result_doc);
 }
 
@@ -151,7 +141,7 @@ pub(super) async fn get_feed(State(shared): S, headers: HeaderMap, Path(feed_id)
         Err(resp) => return resp,
     };
     let body = {
-        let mut feeds = shared.feeds.lock().unwrap_or_else(|p| p.into_inner());
+        let mut feeds = shared.feeds.lock();
         let Some(feed) = feeds.get_mut(&feed_id) else {
             drop(feeds);
             shared.log(op.name(), None, 404, "unknown feed");
@@ -194,7 +184,6 @@ pub(super) async fn get_feeds(State(shared): S, headers: HeaderMap, RawQuery(raw
     let mut feeds: Vec<Value> = shared
         .feeds
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
         .values()
         .filter(|f| types_ok && f.created >= since)
         .map(|f| {
@@ -213,7 +202,7 @@ pub(super) async fn get_feed_document(State(shared): S, headers: HeaderMap, Path
         Ok(f) => f,
         Err(resp) => return resp,
     };
-    let gz = shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&document_id).map(|d| d.1);
+    let gz = shared.documents.lock().get(&document_id).map(|d| d.1);
     let Some(gz) = gz else {
         shared.log(op.name(), None, 404, "unknown document");
         return error(&shared, StatusCode::NOT_FOUND, "404", "The document was not found");
@@ -232,7 +221,7 @@ pub(super) async fn get_report(State(shared): S, headers: HeaderMap, Path(report
         Ok(f) => f,
         Err(resp) => return resp,
     };
-    let body = shared.reports.lock().unwrap_or_else(|p| p.into_inner()).get(&report_id).map(|r| {
+    let body = shared.reports.lock().get(&report_id).map(|r| {
         json!({ "reportId": r.report_id, "reportType": "GET_EASYSHIP_DOCUMENTS", "marketplaceIds": [MARKETPLACE_IN], "createdTime": iso(r.created), "processingStatus": "DONE", "processingStartTime": iso(r.created), "processingEndTime": iso(r.created), "reportDocumentId": r.document_id })
     });
     match body {
@@ -254,7 +243,7 @@ pub(super) async fn get_report_document(State(shared): S, headers: HeaderMap, Pa
         Ok(f) => f,
         Err(resp) => return resp,
     };
-    let gz = shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&document_id).map(|d| d.1);
+    let gz = shared.documents.lock().get(&document_id).map(|d| d.1);
     let Some(gz) = gz else {
         shared.log(op.name(), None, 404, "unknown document");
         return error(&shared, StatusCode::NOT_FOUND, "404", "The document was not found");
@@ -272,7 +261,7 @@ pub(super) async fn download(State(shared): S, Path(document_id): Path<String>, 
         shared.log("downloadDocument", None, 403, "URL expired");
         return (StatusCode::FORBIDDEN, "Request has expired").into_response();
     }
-    let doc = shared.documents.lock().unwrap_or_else(|p| p.into_inner()).get(&document_id).map(|d| d.0.clone());
+    let doc = shared.documents.lock().get(&document_id).map(|d| d.0.clone());
     match doc {
         Some(bytes) => {
             shared.log("downloadDocument", None, 200, format!("downloaded {document_id}"));
@@ -305,11 +294,7 @@ pub(super) async fn create_rdt(State(shared): S, headers: HeaderMap, body: Bytes
     let expires_at = shared.clock.now() + Duration::seconds(3600);
     // One RDT per resource list; the sandbox binds it to the first resource.
     let first = &req.restricted_resources[0];
-    shared
-        .tokens
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .insert(token.clone(), Token { expires_at, restricted: Some((first.method.clone(), first.path.clone())) });
+    shared.tokens.lock().insert(token.clone(), Token { expires_at, restricted: Some((first.method.clone(), first.path.clone())) });
     shared.log(op.name(), None, 200, format!("rdt for {} {}{}", first.method, first.path, fault_note(fault)));
     finish(&shared, op, fault, StatusCode::OK, json!({ "restrictedDataToken": token, "expiresIn": 3600 })).await
 }

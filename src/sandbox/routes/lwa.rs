@@ -34,7 +34,7 @@ pub(super) async fn lwa_token(State(shared): S, body: String) -> Response {
     }
     let token = format!("Atza|{}", shared.next_id("sbx-access-"));
     let expires_at = shared.clock.now() + Duration::seconds(shared.options.token_lifetime);
-    shared.tokens.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), Token { expires_at, restricted: None });
+    shared.tokens.lock().insert(token.clone(), Token { expires_at, restricted: None });
     shared.log("lwaToken", None, 200, "issued access token");
     axum::Json(json!({ "access_token": token, "token_type": "bearer", "expires_in": shared.options.token_lifetime, "refresh_token": crate::sandbox::REFRESH_TOKEN })).into_response()
 }

@@ -74,13 +74,7 @@ async fn record(State(shared): S, req: axum::extract::Request, next: axum::middl
     let (parts, body) = resp.into_parts();
     match axum::body::to_bytes(body, 64 << 20).await {
         Ok(bytes) => {
-            shared.exchanges.lock().unwrap_or_else(|p| p.into_inner()).push(Exchange {
-                method,
-                path,
-                request,
-                status,
-                response: bytes.to_vec(),
-            });
+            shared.exchanges.lock().push(Exchange { method, path, request, status, response: bytes.to_vec() });
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(_) => {
@@ -125,11 +119,11 @@ fn error(shared: &Shared, status: StatusCode, code: &str, message: &str) -> Resp
 /// fault to apply to the response.
 fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, &str)>, order: Option<&str>) -> Result<Fault, Response> {
     let forced = {
-        let mut forced = shared.forced.lock().unwrap_or_else(|p| p.into_inner());
+        let mut forced = shared.forced.lock();
         forced.iter().position(|(o, _)| *o == op).map(|idx| forced.remove(idx).1)
     };
     let fault: Fault = forced.or_else(|| {
-        let mut rng = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rng = shared.faults.lock();
         if shared.options.fault_rate > 0.0 && rng.gen_bool(shared.options.fault_rate.clamp(0.0, 1.0)) {
             Some(match rng.gen_range(0..5) {
                 0 => FaultKind::E500,
@@ -176,7 +170,7 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
     }
     let token = headers.get("x-amz-access-token").and_then(|v| v.to_str().ok()).unwrap_or("");
     let now = shared.clock.now();
-    let tokens = shared.tokens.lock().unwrap_or_else(|p| p.into_inner());
+    let tokens = shared.tokens.lock();
     let denied = |details: &str| {
         shared.log(op.name(), order, 403, format!("denied: {details}"));
         let body =
