@@ -31,6 +31,13 @@ pub enum LabelsCommand {
         #[arg(long)]
         command: Option<String>,
     },
+    /// Ask Amazon for the documents of these orders again (the next run's documents feed), e.g.
+    /// after a failed request or to reprint a label already deleted.
+    Request {
+        /// Order ids.
+        #[arg(required = true)]
+        orders: Vec<String>,
+    },
     /// Delete any encrypted label of a printed order left behind, and combined PDFs whose orders
     /// are all printed.
     Purge,
@@ -71,6 +78,30 @@ pub fn exec(session: &Session, args: LabelsArgs) -> anyhow::Result<Outcome> {
             let (printed, failed) = crate::stage::confirm::print_stored(&store, &mut vault, home, &template, only, session.clock.now())?;
             println!("Printed the labels of {printed} orders; {failed} failed (kept encrypted for a retry).");
             Ok(if failed > 0 { Outcome::Partial } else { Outcome::Done })
+        }
+        LabelsCommand::Request { orders } => {
+            let mut unknown = Vec::new();
+            for order_id in &orders {
+                let known = store.tx(|conn| {
+                    let known = crate::store::feeds::request_again(conn, order_id)?;
+                    if known {
+                        crate::store::orders::release(conn, order_id)?;
+                    }
+                    Ok(known)
+                })?;
+                if !known {
+                    unknown.push(order_id.as_str());
+                }
+            }
+            println!(
+                "Asked again for the documents of {} orders; the next run's documents feed requests them.",
+                orders.len() - unknown.len()
+            );
+            if !unknown.is_empty() {
+                println!("Not booked with Easy Ship (nothing to ask for): {}", unknown.join(", "));
+                return Ok(Outcome::Partial);
+            }
+            Ok(Outcome::Done)
         }
         LabelsCommand::Purge => {
             let n = store.tx(|conn| Ok(crate::store::labels::purge_printed(conn)?))?;

@@ -49,6 +49,27 @@ pub fn tar(entries: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
     builder.into_inner()
 }
 
+/// A ZIP of `(name, bytes)` entries.
+pub fn zip(entries: &[(String, Vec<u8>)]) -> std::io::Result<Vec<u8>> {
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in entries {
+        writer.start_file(name.as_str(), options).map_err(std::io::Error::other)?;
+        writer.write_all(bytes)?;
+    }
+    Ok(writer.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// A ZPL label (the thermal printers' format; text, with the address like the PDF).
+pub fn zpl(lines: &[String]) -> Vec<u8> {
+    let mut out = String::from("^XA\n");
+    for (idx, line) in lines.iter().enumerate() {
+        out.push_str(&format!("^FO20,{}^A0N,24,24^FD{}^FS\n", 20 + idx * 30, line.replace('^', " ")));
+    }
+    out.push_str("^XZ\n");
+    out.into_bytes()
+}
+
 /// Gzip bytes.
 pub fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -62,15 +83,61 @@ pub struct MessageResult {
     pub message_id: u64,
     /// Order.
     pub order_id: String,
-    /// Error description, if the message failed.
+    /// Amazon's error code, if the message failed (`610013`: "Internal service failure. Please
+    /// retry after some time.", issue #4403; `25001`: the sandbox's "not scheduled").
     pub error: Option<String>,
 }
 
-/// The `POST_EASYSHIP_DOCUMENTS` processing report.
-pub fn processing_report(merchant: &str, feed_id: &str, results: &[MessageResult], report_reference: Option<&str>) -> String {
+/// The shape of the processing report the sandbox writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportShape {
+    /// Amazon's Easy Ship report (`<EasyShipProcessingReport>`, issue #4403 and the samples'
+    /// fixture): what the documents feed really returns.
+    EasyShip,
+    /// The generic feed envelope (`<AmazonEnvelope>…<ProcessingReport>` with `<Result>`s).
+    Envelope,
+}
+
+fn error_text(code: &str) -> &'static str {
+    match code {
+        "610013" => "Internal service failure. Please retry after some time.",
+        _ => "The order is not scheduled for Easy Ship.",
+    }
+}
+
+/// The `POST_EASYSHIP_DOCUMENTS` processing report in `shape`.
+pub fn processing_report(
+    shape: ReportShape,
+    merchant: &str,
+    feed_id: &str,
+    results: &[MessageResult],
+    report_reference: Option<&str>,
+) -> String {
     let ok = results.iter().filter(|r| r.error.is_none()).count();
     let failed = results.len() - ok;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if shape == ReportShape::EasyShip {
+        xml.push_str(&format!(
+            "<EasyShipProcessingReport>\n<FeedSubmissionID>{}</FeedSubmissionID>\n<MessagesProcessed>{}</MessagesProcessed>\n<MessagesSuccessful>{ok}</MessagesSuccessful>\n<MessagesWithError>{failed}</MessagesWithError>\n",
+            escape(feed_id),
+            results.len()
+        ));
+        if let Some(reference) = report_reference {
+            xml.push_str(&format!("<DocumentReportReferenceID>{}</DocumentReportReferenceID>\n", escape(reference)));
+        }
+        for r in results {
+            let Some(code) = r.error.as_deref() else { continue };
+            xml.push_str(&format!(
+                "<ErrorMessage>\n<MessageID>{}</MessageID>\n<AmazonOrderID>{}</AmazonOrderID>\n<TotalErrors>1</TotalErrors>\n<Error>\n<ErrorType>ERROR</ErrorType>\n<ErrorCode>{}</ErrorCode>\n<ErrorMessage>{}</ErrorMessage>\n</Error>\n</ErrorMessage>\n",
+                r.message_id,
+                escape(&r.order_id),
+                escape(code),
+                error_text(code)
+            ));
+        }
+        xml.push_str("</EasyShipProcessingReport>\n");
+        return xml;
+    }
     xml.push_str(
         "<AmazonEnvelope xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:noNamespaceSchemaLocation=\"amzn-envelope.xsd\">\n",
     );
@@ -87,11 +154,13 @@ pub fn processing_report(merchant: &str, feed_id: &str, results: &[MessageResult
         "      <ProcessingSummary>\n        <MessagesProcessed>{}</MessagesProcessed>\n        <MessagesSuccessful>{ok}</MessagesSuccessful>\n        <MessagesWithError>{failed}</MessagesWithError>\n        <MessagesWithWarning>0</MessagesWithWarning>\n      </ProcessingSummary>\n",
         results.len()
     ));
-    for r in results.iter().filter(|r| r.error.is_some()) {
+    for r in results {
+        let Some(code) = r.error.as_deref() else { continue };
         xml.push_str(&format!(
-            "      <Result>\n        <MessageID>{}</MessageID>\n        <ResultCode>Error</ResultCode>\n        <ResultMessageCode>25001</ResultMessageCode>\n        <ResultDescription>{}</ResultDescription>\n        <AdditionalInfo><AmazonOrderID>{}</AmazonOrderID></AdditionalInfo>\n      </Result>\n",
+            "      <Result>\n        <MessageID>{}</MessageID>\n        <ResultCode>Error</ResultCode>\n        <ResultMessageCode>{}</ResultMessageCode>\n        <ResultDescription>{}</ResultDescription>\n        <AdditionalInfo><AmazonOrderID>{}</AmazonOrderID></AdditionalInfo>\n      </Result>\n",
             r.message_id,
-            escape(r.error.as_deref().unwrap_or("")),
+            escape(code),
+            error_text(code),
             escape(&r.order_id)
         ));
     }

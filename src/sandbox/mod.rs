@@ -67,6 +67,76 @@ pub struct SandboxOptions {
     pub token_lifetime: i64,
     /// Keep every request and response body (contract tests validate them against the models).
     pub record_exchanges: bool,
+    /// Which of Amazon's documented variants the sandbox speaks (docs/amazon-behaviour.md).
+    pub dialect: Dialect,
+}
+
+/// Variants of Amazon's answers, each documented in docs/amazon-behaviour.md with its source.
+/// The default is what today's models and Amazon's real reports show; tests select the others
+/// and [`Dialect::mix`] combines them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dialect {
+    /// The documents feed's processing report shape.
+    pub report: docs::ReportShape,
+    /// Every this-many-th order of a documents feed fails with 610013 ("retry after some time")
+    /// the first time its documents are asked for (0: never).
+    pub transient_documents_error_every: u32,
+    /// The document bundle of the documents report.
+    pub bundle: BundleShape,
+    /// Enum and unit spellings of the models before October 2025 and the India guide's examples
+    /// (`Pickup`, `Dropoff`, `Cm`, `G`) instead of today's (`PICKUP`, `DROPOFF`, `cm`, `grams`).
+    pub legacy_spellings: bool,
+    /// Times with an India offset (`2026-12-02T10:00:00+05:30`) and no fractions.
+    pub offset_times: bool,
+    /// Packages without the optional fields (`packageDimensions`, `packageWeight`, tracking,
+    /// invoice date) Amazon may leave out.
+    pub sparse_packages: bool,
+    /// Error bodies with `"message": null` (amzn/selling-partner-api-docs#3113).
+    pub null_error_messages: bool,
+}
+
+/// The shape of the documents report's file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BundleShape {
+    /// A gzip'd tar with one folder per order id (label and invoice PDFs).
+    TarPerOrder,
+    /// A gzip'd tar with folders that are not order ids, as in Amazon's sample
+    /// (`836817679/label.zpl`, `836817679/post-list.pdf`).
+    TarNonOrderFolders,
+    /// One combined PDF for the whole feed ("Report output type: PDF", Easy Ship reports page);
+    /// the order of labels inside is not guaranteed.
+    CombinedPdf,
+    /// A ZIP with one folder per order id.
+    ZipPerOrder,
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            report: docs::ReportShape::EasyShip,
+            transient_documents_error_every: 0,
+            bundle: BundleShape::TarPerOrder,
+            legacy_spellings: false,
+            offset_times: false,
+            sparse_packages: false,
+            null_error_messages: false,
+        }
+    }
+}
+
+impl Dialect {
+    /// Every variant at once (the bundle a tar with non-order folders).
+    pub fn mix() -> Dialect {
+        Dialect {
+            report: docs::ReportShape::EasyShip,
+            transient_documents_error_every: 3,
+            bundle: BundleShape::TarNonOrderFolders,
+            legacy_spellings: true,
+            offset_times: true,
+            sparse_packages: true,
+            null_error_messages: true,
+        }
+    }
 }
 
 impl Default for SandboxOptions {
@@ -84,6 +154,7 @@ impl Default for SandboxOptions {
             stall: std::time::Duration::from_secs(3),
             token_lifetime: 3600,
             record_exchanges: false,
+            dialect: Dialect::default(),
         }
     }
 }
@@ -172,6 +243,8 @@ pub(crate) struct Shared {
     pub base_url: Mutex<String>,
     pub forced: Mutex<Vec<(Op, FaultKind)>>,
     pub exchanges: Mutex<Vec<Exchange>>,
+    /// How often each order's documents were asked for.
+    pub documents_asked: Mutex<HashMap<String, u32>>,
 }
 
 impl Shared {
@@ -227,6 +300,7 @@ impl Sandbox {
             base_url: Mutex::new(String::new()),
             forced: Mutex::new(Vec::new()),
             exchanges: Mutex::new(Vec::new()),
+            documents_asked: Mutex::new(HashMap::new()),
         });
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{BuildCx, Held, RunCtx, StageReport};
-use crate::docs::{self, Bundle};
+use crate::docs;
 use crate::spapi::model::easy_ship::{
     Dimensions, ListHandoverSlotsRequest, ScheduledPackageId, TimeSlot, UpdatePackageDetails, UpdateScheduledPackagesRequest, Weight,
 };
@@ -128,6 +128,19 @@ async fn collect_documents(api: &SpApi, config: &ConfirmPlan, ctx: &mut RunCtx<'
     Ok(())
 }
 
+/// How many times an order's documents are asked for before it is held for the seller.
+pub const MAX_DOCUMENT_ATTEMPTS: u32 = 5;
+
+/// When to ask again after `attempts` failed attempts: an hour, doubling, at most 12 hours.
+fn retry_after(attempts: u32) -> chrono::Duration {
+    chrono::Duration::hours(1 << attempts.saturating_sub(1).min(4)).min(chrono::Duration::hours(12))
+}
+
+/// Error codes that will not go away by asking again. No public source lists any for the
+/// documents feed; 610013 ("Internal service failure. Please retry after some time.", issue
+/// #4403) and unknown codes are retried, boundedly (docs/amazon-behaviour.md).
+const PERMANENT_DOCUMENT_ERRORS: &[&str] = &[];
+
 async fn fetch_feed_documents(
     api: &SpApi,
     ctx: &mut RunCtx<'_>,
@@ -141,16 +154,30 @@ async fn fetch_feed_documents(
     let xml = api.download(&location).await?;
     let processing = docs::report::parse(&xml)?;
     let now = ctx.clock.now();
-    // Per-message errors hold just those orders.
-    let mut failed = Vec::new();
+    // Per-message errors: those orders only.
+    let mut errors: Vec<(String, String)> = Vec::new();
     for (message_id, order_id, code) in &processing.errors {
         let order = order_id.clone().or_else(|| orders.get((*message_id as usize).wrapping_sub(1)).cloned());
         if let Some(order) = order.filter(|o| orders.contains(o)) {
-            failed.push((order, format!("documents feed error {code}")));
+            errors.push((order, code.clone()));
         }
     }
     let mut stored = Vec::new();
-    if let Some(reference) = &processing.document_report_reference {
+    let mut done: Vec<String> = Vec::new();
+    let mut unaccounted: Vec<String> = Vec::new();
+    let ok_orders: Vec<String> = orders.iter().filter(|o| !errors.iter().any(|(f, _)| f == *o)).cloned().collect();
+    if !processing.reconciles() {
+        // The counts do not add up (an error not parsed, successes without a report): no order of
+        // this feed is taken as done; all are asked for again.
+        tracing::warn!(
+            feed = local_id,
+            processed = processing.processed,
+            with_error = processing.with_error,
+            parsed_errors = processing.errors.len(),
+            "The documents feed's report does not add up; its orders are asked for again."
+        );
+        unaccounted = ok_orders;
+    } else if let Some(reference) = &processing.document_report_reference {
         let rep = api.get_report(reference).await?;
         if rep.processing_status != ProcessingStatus::Done {
             anyhow::bail!("the documents report is not ready ({})", rep.processing_status);
@@ -158,45 +185,64 @@ async fn fetch_feed_documents(
         let doc_id = rep.report_document_id.context("the documents report has no document")?;
         let location = api.get_report_document(&doc_id).await?;
         let bytes = api.download(&location).await?;
-        let ok_orders: Vec<String> = orders.iter().filter(|o| !failed.iter().any(|(f, _)| f == *o)).cloned().collect();
-        let bundle = docs::split(&bytes, &ok_orders)?;
+        let owners = store_feeds::owners(ctx.store.conn(), &ok_orders)?;
+        let bundle = docs::split(&bytes, &owners)?;
         let deadlines = deadlines(ctx, &ok_orders)?;
-        match bundle {
-            Bundle::PerOrder(map) => {
-                for (order_id, files) in map {
-                    let deadline = deadlines.iter().find(|(o, _)| *o == order_id).map(|(_, d)| *d).context("no deadline")?;
-                    for (name, data) in files {
-                        stored.push(ctx.vault.seal_bytes(&order_id, &format!("{DOC_PREFIX}{name}"), &data, deadline, now)?);
-                    }
-                }
+        let deadline_of = |order_id: &str| deadlines.iter().find(|(o, _)| o == order_id).map(|(_, d)| *d);
+        for (order_id, files) in &bundle.per_order {
+            let deadline = deadline_of(order_id).context("no deadline")?;
+            for (name, data) in files {
+                stored.push(ctx.vault.seal_bytes(order_id, &format!("{DOC_PREFIX}{name}"), data, deadline, now)?);
             }
-            Bundle::Combined(pdf) => {
-                // One PDF with several customers: kept under the feed, purged at the earliest
-                // deadline among them.
-                let deadline = deadlines.iter().map(|(_, d)| *d).min().context("no orders")?;
-                stored.push(ctx.vault.seal_bytes(local_id, &format!("{DOC_PREFIX}combined.pdf"), &pdf, deadline, now)?);
+        }
+        for order_id in &ok_orders {
+            if bundle.per_order.contains_key(order_id) {
+                done.push(order_id.clone());
+            } else if !bundle.shared.is_empty() {
+                // Its label is somewhere in the feed's shared files (a combined PDF): printed as one.
+                done.push(order_id.clone());
+            } else {
+                unaccounted.push(order_id.clone());
             }
+        }
+        if !bundle.shared.is_empty() {
+            // Several customers' documents: kept under the feed, purged at the earliest deadline.
+            let deadline = deadlines.iter().map(|(_, d)| *d).min().context("no orders")?;
+            for (name, data) in &bundle.shared {
+                stored.push(ctx.vault.seal_bytes(local_id, &format!("{DOC_PREFIX}{name}"), data, deadline, now)?);
+            }
+        }
+    } else {
+        unaccounted = ok_orders;
+    }
+    // Failures: asked for again later, boundedly; held once the attempts are used up.
+    let attempts = store_feeds::document_attempts(ctx.store.conn(), orders)?;
+    let mut retry: Vec<(String, String, DateTime<Utc>)> = Vec::new();
+    let mut give_up: Vec<(String, String)> = Vec::new();
+    for (order_id, code) in errors.iter().cloned().chain(unaccounted.iter().map(|o| (o.clone(), "unaccounted".to_owned()))) {
+        let n = attempts.get(&order_id).copied().unwrap_or(0) + 1;
+        if PERMANENT_DOCUMENT_ERRORS.contains(&code.as_str()) || n >= MAX_DOCUMENT_ATTEMPTS {
+            give_up.push((order_id, code));
+        } else {
+            retry.push((order_id, code, now + retry_after(n)));
         }
     }
     ctx.store.tx(|conn| {
         store_vault::put(conn, &stored, now)?;
-        for (order_id, reason) in &failed {
-            store_orders::hold(conn, order_id, reason, now)?;
+        for (order_id, code) in &give_up {
+            let reason = format!("documents feed error {code}; gave up after {MAX_DOCUMENT_ATTEMPTS} attempts: `dakiya labels request {order_id}` asks again");
+            store_orders::hold(conn, order_id, &reason, now)?;
         }
-        let failed_orders: Vec<String> = failed.iter().map(|(o, _)| o.clone()).collect();
-        store_feeds::documents_stored(
-            conn,
-            local_id,
-            &failed_orders,
-            result_document,
-            processing.document_report_reference.as_deref(),
-            now,
-        )?;
+        let outcome = store_feeds::DocumentsOutcome { done: &done, retry: &retry, failed: &give_up };
+        store_feeds::documents_outcome(conn, local_id, &outcome, result_document, processing.document_report_reference.as_deref(), now)?;
         Ok(())
     })?;
     report.add("documents_stored", stored.len() as u64);
-    for (order_id, reason) in failed {
-        report.held.push(Held { order_id, reason });
+    if !retry.is_empty() {
+        report.add("documents_asked_again_later", retry.len() as u64);
+    }
+    for (order_id, code) in give_up {
+        report.held.push(Held { order_id: order_id.clone(), reason: format!("documents feed error {code}") });
     }
     Ok(())
 }
@@ -263,6 +309,7 @@ pub fn print_stored(
             continue;
         }
         let mut ok = true;
+        let mut printed_any = false;
         for doc in &sealed {
             let pdf = match vault.open_bytes(doc) {
                 Ok(pdf) => pdf,
@@ -278,12 +325,21 @@ pub fn print_stored(
                 }
                 Err(err) => return Err(err.into()),
             };
+            if docs::sniff(&pdf) != docs::Kind::Pdf {
+                // A ZPL label or a text file: not for a PDF print command; it goes with the rest.
+                continue;
+            }
+            printed_any = true;
             crate::testing::checkpoint("print");
             if let Err(err) = docs::print::print(home, template, &pdf) {
                 tracing::warn!(order_id = %order_id, error = %format!("{err:#}"), "Printing failed; the label stays encrypted for a retry.");
                 ok = false;
                 break;
             }
+        }
+        if ok && !printed_any {
+            tracing::warn!(order_id = %order_id, "Its documents hold no PDF (a ZPL label?): print them with `dakiya labels print` on a ZPL printer's command.");
+            ok = false;
         }
         if !ok {
             failed += 1;

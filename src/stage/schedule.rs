@@ -448,13 +448,13 @@ async fn request_documents(api: &SpApi, config: &SchedulePlan, ctx: &mut RunCtx<
     let last_feed = store_feeds::last_created(conn)?;
     let (every, lead) = (config.documents_every, config.documents_lead);
     if last_feed.is_some_and(|t| now - t < every) {
-        let urgent = store_feeds::urgent_without_documents(conn, now + lead)?;
+        let urgent = store_feeds::urgent_without_documents(conn, now + lead, now)?;
         if urgent == 0 {
             report.add("documents_batched_for_later", 1);
             return Ok(());
         }
     }
-    let orders = store_feeds::orders_without_documents(conn)?;
+    let orders = store_feeds::orders_without_documents(conn, now)?;
     if orders.is_empty() {
         return Ok(());
     }

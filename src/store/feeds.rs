@@ -41,12 +41,13 @@ pub fn requested_orders(conn: &Connection, local_id: &str) -> Result<Vec<String>
     )
 }
 
-/// Booked packages whose documents were never asked for, oldest booking first.
-pub fn orders_without_documents(conn: &Connection) -> Result<Vec<String>, StoreError> {
+/// Booked packages whose documents are to be asked for now (never asked, or due again after a
+/// failed attempt), oldest booking first.
+pub fn orders_without_documents(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
     strings(
         conn,
-        "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL ORDER BY scheduled_at, order_id",
-        &[&PackageState::Scheduled],
+        "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL AND (docs_retry_at IS NULL OR docs_retry_at <= ?) ORDER BY scheduled_at, order_id",
+        &[&PackageState::Scheduled, &now],
     )
 }
 
@@ -56,10 +57,10 @@ pub fn last_created(conn: &Connection) -> Result<Option<DateTime<Utc>>, StoreErr
 }
 
 /// Booked packages without documents whose handover starts before `before` (or is unknown).
-pub fn urgent_without_documents(conn: &Connection, before: DateTime<Utc>) -> Result<i64, StoreError> {
+pub fn urgent_without_documents(conn: &Connection, before: DateTime<Utc>, now: DateTime<Utc>) -> Result<i64, StoreError> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM packages WHERE state = ? AND docs_state IS NULL AND (slot_start IS NULL OR slot_start < ?)",
-        params![PackageState::Scheduled, before],
+        "SELECT count(*) FROM packages WHERE state = ? AND docs_state IS NULL AND (slot_start IS NULL OR slot_start < ?) AND (docs_retry_at IS NULL OR docs_retry_at <= ?)",
+        params![PackageState::Scheduled, before, now],
         |r| r.get(0),
     )?)
 }
@@ -96,27 +97,84 @@ pub fn fail(conn: &Connection, local_id: &str, now: DateTime<Utc>) -> Result<(),
     Ok(())
 }
 
-/// The feed's documents are stored: the orders it failed for are marked (and held by the
-/// caller), the rest stored, the feed done.
-pub fn documents_stored(
+/// What a feed produced for its orders.
+#[derive(Debug)]
+pub struct DocumentsOutcome<'a> {
+    /// Orders whose documents came back (stored, per order or in the feed's shared files).
+    pub done: &'a [String],
+    /// Orders to ask for again: `(order, error code, not before)`.
+    pub retry: &'a [(String, String, DateTime<Utc>)],
+    /// Orders given up on: `(order, error code)` (held by the caller).
+    pub failed: &'a [(String, String)],
+}
+
+/// The ids by which a bundle may name an order's folder.
+pub fn owners(conn: &Connection, orders: &[String]) -> Result<Vec<crate::docs::Owner>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT package_id FROM packages WHERE order_id = ?")?;
+    let mut out = Vec::with_capacity(orders.len());
+    for order_id in orders {
+        let package_id: Option<String> = stmt.query_row([order_id], |r| r.get(0)).unwrap_or(None);
+        out.push(crate::docs::Owner { order_id: order_id.clone(), package_id });
+    }
+    Ok(out)
+}
+
+/// How often each order's documents were asked for without success.
+pub fn document_attempts(conn: &Connection, orders: &[String]) -> Result<std::collections::HashMap<String, u32>, StoreError> {
+    let mut stmt = conn.prepare_cached("SELECT coalesce(docs_attempts, 0) FROM packages WHERE order_id = ?")?;
+    let mut out = std::collections::HashMap::new();
+    for order_id in orders {
+        let n: i32 = stmt.query_row([order_id], |r| r.get(0)).unwrap_or(0);
+        out.insert(order_id.clone(), n.max(0) as u32);
+    }
+    Ok(out)
+}
+
+/// Record what a feed produced, and the feed done.
+pub fn documents_outcome(
     conn: &Connection,
     local_id: &str,
-    failed_orders: &[String],
+    outcome: &DocumentsOutcome<'_>,
     result_document_id: &str,
     report_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut fail = conn.prepare_cached("UPDATE packages SET docs_state = ? WHERE order_id = ?")?;
-    for order_id in failed_orders {
-        fail.execute(params![DocsState::Failed, order_id])?;
+    let mut done = conn
+        .prepare_cached("UPDATE packages SET docs_state = ?, docs_error = NULL, docs_retry_at = NULL WHERE order_id = ? AND feed_id = ?")?;
+    for order_id in outcome.done {
+        done.execute(params![DocsState::Stored, order_id, local_id])?;
     }
+    let mut retry = conn.prepare_cached(
+        "UPDATE packages SET docs_state = NULL, feed_id = NULL, docs_attempts = coalesce(docs_attempts, 0) + 1, docs_error = ?, docs_retry_at = ? WHERE order_id = ?",
+    )?;
+    for (order_id, code, at) in outcome.retry {
+        retry.execute(params![code, at, order_id])?;
+    }
+    let mut fail = conn.prepare_cached(
+        "UPDATE packages SET docs_state = ?, docs_attempts = coalesce(docs_attempts, 0) + 1, docs_error = ? WHERE order_id = ?",
+    )?;
+    for (order_id, code) in outcome.failed {
+        fail.execute(params![DocsState::Failed, code, order_id])?;
+    }
+    // Anything of this feed still `requested` was not in the report at all: ask again at once.
     conn.execute(
-        "UPDATE packages SET docs_state = ? WHERE feed_id = ? AND docs_state = ?",
-        params![DocsState::Stored, local_id, DocsState::Requested],
+        "UPDATE packages SET docs_state = NULL, feed_id = NULL WHERE feed_id = ? AND docs_state = ?",
+        params![local_id, DocsState::Requested],
     )?;
     conn.execute(
         "UPDATE feeds SET state = ?, result_document_id = ?, report_id = ?, finished_at = ? WHERE local_id = ?",
         params![FeedState::Done, result_document_id, report_id, now, local_id],
     )?;
     Ok(())
+}
+
+/// `dakiya labels request`: ask for an order's documents again in the next feed (its attempts
+/// start over). Returns whether the order has a booked package.
+pub fn request_again(conn: &Connection, order_id: &str) -> Result<bool, StoreError> {
+    let n = conn.execute(
+        "UPDATE packages SET docs_state = NULL, feed_id = NULL, docs_attempts = 0, docs_error = NULL, docs_retry_at = NULL
+         WHERE order_id = ? AND state = 'scheduled' AND (docs_state IS NULL OR docs_state IN ('failed', 'stored', 'printed', 'requested'))",
+        [order_id],
+    )?;
+    Ok(n > 0)
 }

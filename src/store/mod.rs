@@ -25,8 +25,12 @@ use duckdb::Connection;
 pub const DB_FILE: &str = "dakiya.duckdb";
 
 /// Migrations, in order; index + 1 is the schema version.
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/001_init.sql"), include_str!("migrations/002_vault.sql"), include_str!("migrations/003_states.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_init.sql"),
+    include_str!("migrations/002_vault.sql"),
+    include_str!("migrations/003_states.sql"),
+    include_str!("migrations/004_documents_retry.sql"),
+];
 
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -82,8 +82,16 @@ async fn given_a_failing_printer_then_no_plaintext_is_left_and_the_encrypted_lab
     assert_eq!(std::fs::read_dir(dakiya::docs::print::tmp_dir(home.path())).expect("tmp").count(), 0);
 }
 
+fn docs_retry(home: &Path, order_id: &str) -> (Option<String>, i32, Option<String>) {
+    let store = Store::open_read_only(&home.join(dakiya::store::DB_FILE)).expect("db");
+    store
+        .conn()
+        .query_row("SELECT docs_state, docs_attempts, docs_error FROM packages WHERE order_id = ?", [order_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .expect("row")
+}
+
 #[tokio::test]
-async fn given_a_feed_message_error_then_only_that_order_is_held() {
+async fn given_a_feed_message_error_then_only_that_order_is_asked_again_boundedly_then_held() {
     let sb = sandbox(SandboxOptions { seed: 10, orders: 5, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
     sb.advance(Duration::hours(11));
     let home = tempfile::tempdir().expect("home");
@@ -102,15 +110,32 @@ async fn given_a_feed_message_error_then_only_that_order_is_held() {
     });
     let second = pipeline(home.path(), "\"confirm\"");
     let report = run(home.path(), &second, &config, &sb).await;
-    let held: Vec<String> = report.stages.iter().flat_map(|(_, r, _)| r.held.iter().map(|h| h.order_id.clone())).collect();
-    assert_eq!(held, vec![victim.clone()]);
+    assert!(report.stages.iter().all(|(_, r, _)| r.held.is_empty()), "an error is not terminal at once");
     for (id, state) in docs_states(home.path()) {
         if id == victim {
-            assert_eq!(state.as_deref(), Some("failed"));
+            assert_eq!(docs_retry(home.path(), &id), (None, 1, Some("25001".to_owned())), "asked again later, with Amazon's code");
         } else {
             assert_eq!(state.as_deref(), Some("stored"), "{id}");
         }
     }
+    // Each later feed asks again (after the backoff) until the attempts are used up.
+    let both = pipeline(home.path(), "\"schedule\", \"confirm\"");
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        sb.advance(Duration::hours(13));
+        let report = run(home.path(), &both, &config, &sb).await;
+        held.extend(report.stages.iter().flat_map(|(_, r, _)| r.held.iter().map(|h| (h.order_id.clone(), h.reason.clone()))));
+        if !held.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(held.iter().map(|(o, _)| o.clone()).collect::<Vec<_>>(), vec![victim.clone()]);
+    assert!(held[0].1.contains("25001"), "{}", held[0].1);
+    let (state, attempts, _) = docs_retry(home.path(), &victim);
+    assert_eq!((state.as_deref(), attempts), (Some("failed"), dakiya::stage::confirm::MAX_DOCUMENT_ATTEMPTS as i32));
+    let store = Store::open_read_only(&home.path().join(dakiya::store::DB_FILE)).expect("db");
+    let reason = store.held_orders().expect("held").into_iter().find(|(o, _, _)| *o == victim).map(|(_, r, _)| r).expect("held");
+    assert!(reason.contains("labels request"), "the seller is told how to ask again: {reason}");
 }
 
 #[tokio::test]

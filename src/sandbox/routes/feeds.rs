@@ -82,17 +82,31 @@ pub(super) async fn create_feed(State(shared): S, headers: HeaderMap, body: Byte
     finish(&shared, op, fault, StatusCode::ACCEPTED, json!({ "feedId": feed_id })).await
 }
 
-/// Process a finished documents feed: labels for scheduled orders, errors for the rest.
+/// Process a finished documents feed: labels for scheduled orders, errors for the rest, in the
+/// dialect's report shape and bundle shape; with `transient_documents_error_every = n`, every n-th
+/// order fails with 610013 the first time it is asked for.
 pub(super) fn process_feed(shared: &Shared, feed: &mut Feed) {
+    use crate::sandbox::BundleShape;
+    let dialect = &shared.options.dialect;
     let content = shared.documents.lock().get(&feed.document_id).map(|d| d.0.clone()).unwrap_or_default();
     let messages = docs::feed_orders(&content).unwrap_or_default();
     let world = shared.world.lock();
     let mut results = Vec::new();
-    let mut files = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut combined_lines = Vec::new();
     for (message_id, order_id) in messages {
+        let asked = {
+            let mut asked = shared.documents_asked.lock();
+            let n = asked.entry(order_id.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        let every = dialect.transient_documents_error_every;
+        let transient = every > 0 && asked == 1 && order_id.bytes().map(u32::from).sum::<u32>() % every == 0;
         match world.orders.get(&order_id).and_then(|o| o.package.as_ref().map(|p| (o, p))) {
+            Some(_) if transient => results.push(docs::MessageResult { message_id, order_id, error: Some("610013".into()) }),
             Some((order, pkg)) => {
-                let label = docs::pdf(&[
+                let address = vec![
                     format!("Amazon Easy Ship - {}", order.order_id),
                     format!("Package {}", pkg.package_id),
                     order.pii.name.clone(),
@@ -100,25 +114,40 @@ pub(super) fn process_feed(shared: &Shared, feed: &mut Feed) {
                     order.pii.line2.clone(),
                     format!("{} {}", order.pii.city, order.pii.postal_code),
                     order.pii.phone.clone(),
-                ]);
+                ];
+                let label = docs::pdf(&address);
                 let invoice = docs::pdf(&[
                     format!("Tax invoice {}", pkg.invoice_number),
                     format!("Order {}", order.order_id),
                     order.pii.name.clone(),
                 ]);
-                files.push((format!("{order_id}/ShippingLabel.pdf"), label));
-                files.push((format!("{order_id}/Invoice.pdf"), invoice));
+                match dialect.bundle {
+                    BundleShape::TarPerOrder | BundleShape::ZipPerOrder => {
+                        files.push((format!("{order_id}/ShippingLabel.pdf"), label));
+                        files.push((format!("{order_id}/Invoice.pdf"), invoice));
+                    }
+                    BundleShape::TarNonOrderFolders => {
+                        // Amazon's sample: one folder per shipment, named by neither order nor package.
+                        let folder = format!("83681{:04}", message_id);
+                        files.push((format!("{folder}/label.zpl"), docs::zpl(&address)));
+                        files.push((format!("{folder}/post-list.pdf"), label));
+                        files.push((format!("{folder}/invoice.pdf"), invoice));
+                    }
+                    BundleShape::CombinedPdf => combined_lines.extend(address),
+                }
                 results.push(docs::MessageResult { message_id, order_id, error: None });
             }
-            None => {
-                results.push(docs::MessageResult { message_id, order_id, error: Some("The order is not scheduled for Easy Ship.".into()) })
-            }
+            None => results.push(docs::MessageResult { message_id, order_id, error: Some("25001".into()) }),
         }
     }
     drop(world);
     let mut reference = None;
-    if !files.is_empty() {
-        let bundle = docs::tar(&files).unwrap_or_default();
+    if !files.is_empty() || !combined_lines.is_empty() {
+        let bundle = match dialect.bundle {
+            BundleShape::CombinedPdf => docs::pdf(&combined_lines),
+            BundleShape::ZipPerOrder => docs::zip(&files).unwrap_or_default(),
+            BundleShape::TarPerOrder | BundleShape::TarNonOrderFolders => docs::tar(&files).unwrap_or_default(),
+        };
         let report_doc = shared.next_id("sbx-reportdoc-");
         shared.documents.lock().insert(report_doc.clone(), (docs::gzip(&bundle).unwrap_or_default(), true));
         let report_id = shared.next_id("7000");
@@ -128,7 +157,7 @@ pub(super) fn process_feed(shared: &Shared, feed: &mut Feed) {
             .insert(report_id.clone(), Report { report_id: report_id.clone(), created: shared.clock.now(), document_id: report_doc });
         reference = Some(report_id);
     }
-    let xml = docs::processing_report(crate::sandbox::MERCHANT_ID, &feed.feed_id, &results, reference.as_deref());
+    let xml = docs::processing_report(dialect.report, crate::sandbox::MERCHANT_ID, &feed.feed_id, &results, reference.as_deref());
     let result_doc = shared.next_id("sbx-resultdoc-");
     shared.documents.lock().insert(result_doc.clone(), (docs::gzip(xml.as_bytes()).unwrap_or_default(), true));
     feed.result_document_id = Some(result_doc);
