@@ -110,11 +110,7 @@ pub fn parse(xml: &[u8]) -> anyhow::Result<ProcessingReport> {
                     ("messageid", Some(f)) => f.message_id = text.parse().unwrap_or(0),
                     ("amazonorderid", Some(f)) => f.order_id = Some(text),
                     ("resultcode", Some(f)) => f.is_error = text.eq_ignore_ascii_case("error"),
-                    ("resultmessagecode" | "errorcode", Some(f)) => {
-                        if f.code.is_none() {
-                            f.code = Some(error_code(&text));
-                        }
-                    }
+                    ("resultmessagecode" | "errorcode", Some(f)) if f.code.is_none() => f.code = Some(error_code(&text)),
                     _ => {}
                 }
             }

@@ -86,7 +86,9 @@ fn docs_retry(home: &Path, order_id: &str) -> (Option<String>, i32, Option<Strin
     let store = Store::open_read_only(&home.join(dakiya::store::DB_FILE)).expect("db");
     store
         .conn()
-        .query_row("SELECT docs_state, docs_attempts, docs_error FROM packages WHERE order_id = ?", [order_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row("SELECT docs_state, docs_attempts, docs_error FROM packages WHERE order_id = ?", [order_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .expect("row")
 }
 
