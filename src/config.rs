@@ -126,6 +126,9 @@ pub struct SpApiConfig {
     pub client_secret: Option<EnvSecret>,
     /// Refresh token; from the environment only (CI, tests), else the credential store.
     pub refresh_token: Option<EnvSecret>,
+    /// How Easy Ship requests spell units: `"model"` (`cm`, `grams`: today's model) or
+    /// `"legacy"` (`Cm`, `G`: older models and the India guide's examples).
+    pub unit_spelling: UnitSpelling,
 }
 
 impl Default for SpApiConfig {
@@ -141,6 +144,7 @@ impl Default for SpApiConfig {
             client_id: None,
             client_secret: None,
             refresh_token: None,
+            unit_spelling: Default::default(),
         }
     }
 }
@@ -155,6 +159,19 @@ impl SpApiConfig {
             )))),
         }
     }
+}
+
+/// How units are spelled in requests: today's model (`cm`, `grams`, since upstream 061a3cd,
+/// 2025-10-01) or the legacy form of the older models and the India guide's examples (`Cm`, `G`).
+/// The config key `spapi.unit_spelling` chooses; the first real order tells which IN accepts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnitSpelling {
+    /// `cm`, `grams`.
+    #[default]
+    Model,
+    /// `Cm`, `G`.
+    Legacy,
 }
 
 /// How secrets at rest are protected.

@@ -69,6 +69,8 @@ pub struct SandboxOptions {
     pub record_exchanges: bool,
     /// Which of Amazon's documented variants the sandbox speaks (docs/amazon-behaviour.md).
     pub dialect: Dialect,
+    /// Operations the app has no role for: answered 403 `Unauthorized` whatever the token.
+    pub denied_ops: Vec<Op>,
 }
 
 /// Variants of Amazon's answers, each documented in docs/amazon-behaviour.md with its source.
@@ -155,6 +157,7 @@ impl Default for SandboxOptions {
             token_lifetime: 3600,
             record_exchanges: false,
             dialect: Dialect::default(),
+            denied_ops: Vec::new(),
         }
     }
 }
@@ -390,6 +393,11 @@ impl Sandbox {
             ("DAKIYA_SPAPI__CLIENT_SECRET", CLIENT_SECRET),
             ("DAKIYA_SPAPI__REFRESH_TOKEN", REFRESH_TOKEN),
         ]
+    }
+
+    /// How often each order's documents were asked for in a documents feed.
+    pub fn documents_asked(&self) -> HashMap<String, u32> {
+        self.shared.documents_asked.lock().clone()
     }
 
     /// Stop serving.

@@ -58,6 +58,8 @@ pub struct ClientOptions {
     pub retry_base: Duration,
     /// Seed for backoff jitter (tests); `None` uses the OS.
     pub jitter_seed: Option<u64>,
+    /// How Easy Ship requests spell units.
+    pub unit_spelling: super::model::easy_ship::UnitSpelling,
 }
 
 impl ClientOptions {
@@ -75,6 +77,7 @@ impl ClientOptions {
             rate_scale: scale,
             retry_base: Duration::from_millis(500),
             jitter_seed: None,
+            unit_spelling: config.unit_spelling,
         })
     }
 }
@@ -201,7 +204,12 @@ impl SpApi {
         &self.opts.marketplace_id
     }
 
-    /// The rate limits in use.
+    /// How Easy Ship requests spell units (config `spapi.unit_spelling`).
+    pub fn units(&self) -> super::model::easy_ship::UnitSpelling {
+        self.opts.unit_spelling
+    }
+
+    /// The pacing buckets.
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -470,6 +478,11 @@ impl SpApi {
                 }
                 attempt -= 1;
                 continue;
+            }
+            if (status == 401 || status == 403) && refreshed && !matches!(req.auth, Auth::Presigned) {
+                // A fresh token refused again: not an expiry but a missing role. Stop the stage with
+                // the role to add, instead of holding order after order.
+                return Err(Error::MissingRole { op: req.op, status });
             }
             if status == 429 {
                 if self.wait_to_retry(&mut backoff, attempt).await {

@@ -27,6 +27,14 @@ pub enum Error {
         /// LWA error code (`invalid_grant`, `invalid_client`, …).
         code: Option<String>,
     },
+    /// 401/403 again with a freshly refreshed token: the app lacks the operation's role.
+    #[error("{op}: Amazon refused access (HTTP {status}) although the access token was just refreshed: the app lacks the role {role}. Add the role to the app in Seller Central (Partner Network > Develop Apps), authorise the app again to get a new refresh token, then run `dakiya credentials set`", op = op.name(), role = op.required_role())]
+    MissingRole {
+        /// Operation.
+        op: Op,
+        /// HTTP status (401 or 403).
+        status: u16,
+    },
     /// Still throttled after the allowed attempts.
     #[error("{op}: throttled by Amazon (HTTP 429) on all {attempts} attempts", op = op.name())]
     Throttled {
@@ -102,7 +110,9 @@ impl Error {
     /// HTTP status, if the call got one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } | Error::Status { status, .. } | Error::Auth { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Status { status, .. } | Error::Auth { status, .. } | Error::MissingRole { status, .. } => {
+                Some(*status)
+            }
             Error::Throttled { .. } => Some(429),
             _ => None,
         }
@@ -114,6 +124,7 @@ impl Error {
             Error::Insecure { .. } => "insecure_endpoint",
             Error::NoCredentials => "no_credentials",
             Error::Auth { .. } => "auth",
+            Error::MissingRole { .. } => "missing_role",
             Error::Throttled { .. } => "throttled",
             Error::Api { .. } => "api",
             Error::Status { .. } => "http_status",
@@ -124,6 +135,6 @@ impl Error {
 
     /// Fatal for the whole run (no point trying other orders).
     pub fn is_fatal(&self) -> bool {
-        matches!(self, Error::Insecure { .. } | Error::NoCredentials | Error::Auth { .. })
+        matches!(self, Error::Insecure { .. } | Error::NoCredentials | Error::Auth { .. } | Error::MissingRole { .. })
     }
 }

@@ -103,6 +103,32 @@ impl Op {
         }
     }
 
+    /// The SP-API role the app needs for this operation, as Seller Central names it
+    /// (reference/sp-api.md §1 "Roles"; docs "Easy Ship API" roles table, "Easy Ship Reports").
+    pub fn required_role(self) -> &'static str {
+        match self {
+            Op::SearchOrders | Op::GetOrder | Op::ConfirmShipment => {
+                "Inventory and Order Tracking (and Direct-to-Consumer Shipping (Restricted) for the recipient's address)"
+            }
+            Op::ListHandoverSlots | Op::CreateScheduledPackage | Op::GetScheduledPackage | Op::UpdateScheduledPackages => {
+                "Direct-to-Consumer Shipping (Restricted)"
+            }
+            Op::CreateFeedDocument
+            | Op::UploadFeedDocument
+            | Op::CreateFeed
+            | Op::GetFeed
+            | Op::GetFeeds
+            | Op::GetFeedDocument
+            | Op::GetReport
+            | Op::GetReportDocument
+            | Op::DownloadDocument
+            | Op::CreateRestrictedDataToken => {
+                "Direct-to-Consumer Shipping (Restricted) or Tax Invoicing (Restricted) for the Easy Ship documents"
+            }
+            Op::LwaToken => "none (Login with Amazon)",
+        }
+    }
+
     /// The operation with this name.
     pub fn from_name(name: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|op| op.name() == name)

@@ -204,13 +204,18 @@ impl SpApi {
             })
             .await?;
         let raw = Zeroizing::new(reply.body);
+        let gzip = location.compression_algorithm.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("GZIP"));
         match location.compression_algorithm.as_deref() {
-            Some("GZIP") => {
+            Some(_) if gzip => {
                 use std::io::Read as _;
                 let mut out = Zeroizing::new(Vec::new());
                 flate2::read::GzDecoder::new(raw.as_slice())
+                    .take(crate::docs::MAX_UNPACKED + 1)
                     .read_to_end(&mut out)
                     .map_err(|_| Error::Decode { op: Op::DownloadDocument, detail: "document is not valid gzip".into() })?;
+                if out.len() as u64 > crate::docs::MAX_UNPACKED {
+                    return Err(Error::Decode { op: Op::DownloadDocument, detail: "document unpacks to more than 256 MB".into() });
+                }
                 Ok(out)
             }
             None => Ok(raw),

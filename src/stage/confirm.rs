@@ -366,8 +366,8 @@ async fn reschedule_missed(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut Stage
         let list = ListHandoverSlotsRequest {
             marketplace_id: api.marketplace_id().to_owned(),
             amazon_order_id: pkg.order_id.clone(),
-            package_dimensions: Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2),
-            package_weight: Weight::grams(pkg.weight_g),
+            package_dimensions: Dimensions::cm_spelled(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2, api.units()),
+            package_weight: Weight::grams_spelled(pkg.weight_g, api.units()),
         };
         let slots = match api.list_handover_slots(&list).await {
             Ok(s) => s,

@@ -290,7 +290,12 @@ async fn reconcile_intents(api: &SpApi, ctx: &mut RunCtx<'_>, report: &mut Stage
                 ctx.store.tx(|conn| Ok(store_orders::set_scheduled(conn, &pkg.order_id, &scheduled_from(&found), now)?))?;
                 report.add("intents_adopted", 1);
             }
-            Err(err) if err.status() == Some(404) => {
+            // No package: HTTP 404, or Easy Ship's codes for a missing resource or an order in
+            // a state without one (the model answers a missing resource with 400 ResourceNotFound).
+            Err(err)
+                if err.status() == Some(404)
+                    || matches!(err.easy_ship_code(), Some(EasyShipCode::ResourceNotFound | EasyShipCode::InvalidOrderState)) =>
+            {
                 ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &pkg.order_id, now)?))?;
                 report.add("intents_reverted", 1);
             }
@@ -323,8 +328,8 @@ async fn schedule_one(
     report: &mut StageReport,
 ) -> anyhow::Result<()> {
     let order_id = pkg.order_id.clone();
-    let dims = Dimensions::cm(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2);
-    let weight = Weight::grams(pkg.weight_g);
+    let dims = Dimensions::cm_spelled(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2, api.units());
+    let weight = Weight::grams_spelled(pkg.weight_g, api.units());
     let hold = |ctx: &mut RunCtx<'_>, report: &mut StageReport, reason: String| -> anyhow::Result<()> {
         let now = ctx.clock.now();
         ctx.store.tx(|conn| Ok(store_orders::hold(conn, &order_id, &reason, now)?))?;
@@ -372,6 +377,11 @@ async fn schedule_one(
         let result = match api.create_scheduled_package(&create).await {
             Err(err) if err.easy_ship_code() == Some(EasyShipCode::ScheduledPackageAlreadyExists) => {
                 report.add("adopted", 1);
+                api.get_scheduled_package(&order_id).await
+            }
+            // A 2xx whose body does not decode: the package exists; read it back.
+            Err(ApiError::Decode { .. }) => {
+                report.add("adopted_after_undecodable_answer", 1);
                 api.get_scheduled_package(&order_id).await
             }
             other => other,

@@ -13,6 +13,7 @@ mod cli;
 mod contract;
 mod crash;
 mod deletion;
+mod dialects;
 mod e2e;
 mod gst;
 mod labels;

@@ -78,6 +78,7 @@ pub mod spapi {
             rate_scale,
             retry_base: std::time::Duration::from_millis(40),
             jitter_seed: Some(7),
+            unit_spelling: Default::default(),
         }
     }
 

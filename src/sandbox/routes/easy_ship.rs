@@ -3,20 +3,47 @@
 #[allow(unused_imports)]
 use super::*;
 
-pub(super) fn slot_json(slot: &SimSlot) -> Value {
-    json!({ "slotId": slot.slot_id, "startTime": iso(slot.start), "endTime": iso(slot.end), "handoverMethod": slot.method })
+/// An Easy Ship time: UTC with `Z`, or with the India offset and no fractions (`+05:30`, as in
+/// the real request of issue #4263) in that dialect.
+fn es_time(d: &Dialect, t: DateTime<Utc>) -> String {
+    if d.offset_times {
+        t.with_timezone(&crate::clock::ist()).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+    } else {
+        iso(t)
+    }
 }
 
-pub(super) fn package_json(order: &SimOrder, pkg: &SimPackage) -> Value {
+/// A handover method as this dialect spells it (`PICKUP` today; `Pickup` before October 2025 and
+/// in the India guide's examples).
+fn method(d: &Dialect, m: &str) -> String {
+    if d.legacy_spellings {
+        let mut chars = m.chars();
+        chars.next().map(|c| c.to_string() + &chars.as_str().to_ascii_lowercase()).unwrap_or_default()
+    } else {
+        m.to_owned()
+    }
+}
+
+pub(super) fn slot_json(d: &Dialect, slot: &SimSlot) -> Value {
+    json!({ "slotId": slot.slot_id, "startTime": es_time(d, slot.start), "endTime": es_time(d, slot.end), "handoverMethod": method(d, slot.method) })
+}
+
+pub(super) fn package_json(d: &Dialect, order: &SimOrder, pkg: &SimPackage) -> Value {
+    let (cm, grams) = if d.legacy_spellings { ("Cm", "G") } else { ("cm", "grams") };
     let mut v = json!({
         "scheduledPackageId": { "amazonOrderId": order.order_id, "packageId": pkg.package_id },
-        "packageDimensions": { "length": pkg.dims.0, "width": pkg.dims.1, "height": pkg.dims.2, "unit": "cm" },
-        "packageWeight": { "value": pkg.weight_g, "unit": "grams" },
-        "packageItems": order.items.iter().map(|i| json!({ "orderItemId": i.order_item_id })).collect::<Vec<_>>(),
-        "packageTimeSlot": slot_json(&pkg.slot),
-        "invoice": { "invoiceNumber": pkg.invoice_number, "invoiceDate": iso(pkg.invoice_date) },
-        "packageStatus": pkg.status.easy_ship(),
+        "packageDimensions": { "length": pkg.dims.0, "width": pkg.dims.1, "height": pkg.dims.2, "unit": cm },
+        "packageWeight": { "value": pkg.weight_g, "unit": grams },
+        "packageTimeSlot": slot_json(d, &pkg.slot),
     });
+    if d.sparse_packages {
+        // Only what the model requires (and the invoice number, without its optional date).
+        v["invoice"] = json!({ "invoiceNumber": pkg.invoice_number });
+        return v;
+    }
+    v["packageItems"] = json!(order.items.iter().map(|i| json!({ "orderItemId": i.order_item_id })).collect::<Vec<_>>());
+    v["invoice"] = json!({ "invoiceNumber": pkg.invoice_number, "invoiceDate": es_time(d, pkg.invoice_date) });
+    v["packageStatus"] = json!(pkg.status.easy_ship());
     if let Some(t) = &pkg.tracking_id {
         v["trackingDetails"] = json!({ "trackingId": t });
     }
@@ -43,13 +70,17 @@ pub(super) fn eligible(shared: &Shared, op: Op, order: Option<&SimOrder>, order_
     }
 }
 
+/// Units as the dialect accepts them: today's model (`cm`; `grams` or `g`), or the legacy spelling
+/// (`Cm`; `G` or `Grams`), strictly, so a client sending the wrong one is caught.
 pub(super) fn check_package_input(
+    d: &Dialect,
     dims: &crate::spapi::model::easy_ship::Dimensions,
     weight: &crate::spapi::model::easy_ship::Weight,
 ) -> Result<(), &'static str> {
+    let (cm, grams): (&[&str], &[&str]) = if d.legacy_spellings { (&["Cm"], &["G", "Grams"]) } else { (&["cm"], &["grams", "g"]) };
     let d_ok = [dims.length, dims.width, dims.height].iter().all(|d| d.is_some_and(|v| v >= 0.01))
-        && dims.unit.as_deref().is_none_or(|u| u == "cm");
-    let w_ok = weight.value.is_some_and(|v| v >= 11.0) && weight.unit.as_deref().is_none_or(|u| u == "grams" || u == "g");
+        && dims.unit.as_deref().is_none_or(|u| cm.contains(&u));
+    let w_ok = weight.value.is_some_and(|v| v >= 11.0) && weight.unit.as_deref().is_none_or(|u| grams.contains(&u));
     if !d_ok {
         return Err("packageDimensions need length, width and height of at least 0.01 in cm");
     }
@@ -75,7 +106,7 @@ pub(super) async fn list_handover_slots(State(shared): S, headers: HeaderMap, bo
         shared.log(op.name(), Some(&req.amazon_order_id), 400, "unknown marketplace");
         return error(&shared, StatusCode::BAD_REQUEST, "ResourceNotFound", "The specified marketplaceId does not exist.");
     }
-    if let Err(msg) = check_package_input(&req.package_dimensions, &req.package_weight) {
+    if let Err(msg) = check_package_input(&shared.options.dialect, &req.package_dimensions, &req.package_weight) {
         return invalid(&shared, op, Some(&req.amazon_order_id), msg);
     }
     let now = shared.clock.now();
@@ -88,7 +119,7 @@ pub(super) async fn list_handover_slots(State(shared): S, headers: HeaderMap, bo
         world.offer_slots(&req.amazon_order_id, now)
     };
     shared.log(op.name(), Some(&req.amazon_order_id), 200, format!("{} slots{}", slots.len(), fault_note(fault)));
-    let body = json!({ "amazonOrderId": req.amazon_order_id, "timeSlots": slots.iter().map(slot_json).collect::<Vec<_>>() });
+    let body = json!({ "amazonOrderId": req.amazon_order_id, "timeSlots": slots.iter().map(|s| slot_json(&shared.options.dialect, s)).collect::<Vec<_>>() });
     finish(&shared, op, fault, StatusCode::OK, body).await
 }
 
@@ -162,7 +193,7 @@ pub(super) async fn create_package(State(shared): S, headers: HeaderMap, body: B
             Some(order) => {
                 order.package = Some(pkg.clone());
                 order.last_updated = now;
-                Ok(package_json(order, &pkg))
+                Ok(package_json(&shared.options.dialect, order, &pkg))
             }
             None => Err(()),
         }
@@ -195,7 +226,7 @@ pub(super) async fn get_package(State(shared): S, headers: HeaderMap, RawQuery(r
     let body = {
         let mut world = shared.world.lock();
         world.advance(now);
-        world.orders.get(&order_id).and_then(|o| o.package.as_ref().map(|p| package_json(o, p)))
+        world.orders.get(&order_id).and_then(|o| o.package.as_ref().map(|p| package_json(&shared.options.dialect, o, p)))
     };
     match body {
         Some(body) => {
@@ -259,7 +290,7 @@ pub(super) async fn update_packages(State(shared): S, headers: HeaderMap, body: 
                 pkg.slot = slot;
             }
             if let Some(pkg) = order.package.clone() {
-                out.push(package_json(order, &pkg));
+                out.push(package_json(&shared.options.dialect, order, &pkg));
             }
             shared.log(op.name(), Some(order_id), 200, format!("rescheduled{}", fault_note(fault)));
         }

@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use rand::Rng as _;
 use serde_json::{json, Value};
 
-use super::{docs, Exchange, FaultKind, Feed, Report, Shared, Token};
+use super::{docs, Dialect, Exchange, FaultKind, Feed, Report, Shared, Token};
 use crate::clock::Clock;
 use crate::config::MARKETPLACE_IN;
 use crate::sandbox::world::{Fate, PkgStatus, SimOrder, SimPackage, SimSlot};
@@ -111,6 +111,8 @@ fn with_request_id(shared: &Shared, mut resp: Response) -> Response {
 }
 
 fn error(shared: &Shared, status: StatusCode, code: &str, message: &str) -> Response {
+    // Amazon has answered `"message": null` (amzn/selling-partner-api-docs#3113).
+    let message = if shared.options.dialect.null_error_messages { Value::Null } else { json!(message) };
     let body = json!({ "errors": [{ "code": code, "message": message }] });
     with_request_id(shared, (status, axum::Json(body)).into_response())
 }
@@ -177,6 +179,9 @@ fn gate(shared: &Shared, op: Op, headers: &HeaderMap, restricted: Option<(&str, 
             json!({ "errors": [{ "code": "Unauthorized", "message": "Access to requested resource is denied.", "details": details }] });
         with_request_id(shared, (StatusCode::FORBIDDEN, axum::Json(body)).into_response())
     };
+    if shared.options.denied_ops.contains(&op) {
+        return Err(denied("The application does not have the role required for this operation."));
+    }
     match tokens.get(token) {
         None => return Err(denied("The access token you provided is revoked, malformed or invalid.")),
         Some(t) if t.expires_at <= now => return Err(denied("The access token you provided has expired.")),

@@ -99,10 +99,21 @@ pub struct Dimensions {
     pub unit: Option<String>,
 }
 
+pub use crate::config::UnitSpelling;
+
 impl Dimensions {
-    /// Centimetres.
+    /// Centimetres, spelled the model's way.
     pub fn cm(length: f64, width: f64, height: f64) -> Self {
-        Self { length: Some(length), width: Some(width), height: Some(height), unit: Some("cm".into()) }
+        Self::cm_spelled(length, width, height, UnitSpelling::Model)
+    }
+
+    /// Centimetres, spelled as `spelling` says.
+    pub fn cm_spelled(length: f64, width: f64, height: f64, spelling: UnitSpelling) -> Self {
+        let unit = match spelling {
+            UnitSpelling::Model => "cm",
+            UnitSpelling::Legacy => "Cm",
+        };
+        Self { length: Some(length), width: Some(width), height: Some(height), unit: Some(unit.into()) }
     }
 }
 
@@ -119,9 +130,18 @@ pub struct Weight {
 }
 
 impl Weight {
-    /// Grams.
+    /// Grams, spelled the model's way.
     pub fn grams(value: f64) -> Self {
-        Self { value: Some(value), unit: Some("grams".into()) }
+        Self::grams_spelled(value, UnitSpelling::Model)
+    }
+
+    /// Grams, spelled as `spelling` says.
+    pub fn grams_spelled(value: f64, spelling: UnitSpelling) -> Self {
+        let unit = match spelling {
+            UnitSpelling::Model => "grams",
+            UnitSpelling::Legacy => "G",
+        };
+        Self { value: Some(value), unit: Some(unit.into()) }
     }
 }
 

@@ -34,11 +34,13 @@ macro_rules! open_enum {
         }
 
         impl From<&str> for $name {
+            /// Known values are matched ignoring ASCII case: Amazon's spellings changed
+            /// (`Pickup` → `PICKUP` in October 2025) and differ between docs and models.
             fn from(text: &str) -> Self {
-                match text {
-                    $($text => $name::$variant,)+
-                    other => $name::Unknown(other.to_owned()),
-                }
+                $(if text.eq_ignore_ascii_case($text) {
+                    return $name::$variant;
+                })+
+                $name::Unknown(text.to_owned())
             }
         }
 
@@ -72,17 +74,28 @@ pub struct ErrorList {
     pub errors: Vec<ApiError>,
 }
 
-/// One error.
+/// One error. Every field may be missing or `null` in a real answer (`"message": null` has been
+/// seen, amzn/selling-partner-api-docs#3113): an odd error body still yields its code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
-    /// Error code (free text: `InvalidInput`, `"Invalid Input"`, `"400"`, …).
+    /// Error code (free text: `InvalidInput`, `"Invalid Input"`, `"400"`, …; empty when absent).
+    #[serde(default, deserialize_with = "nullable_string")]
     pub code: String,
-    /// Message.
-    #[serde(default)]
+    /// Message (empty when absent or `null`); never stored or logged.
+    #[serde(default, deserialize_with = "nullable_string")]
     pub message: String,
     /// Details.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<String>,
+}
+
+/// A string that may be `null` (or any non-string, which is dropped): empty then.
+fn nullable_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(match value {
+        serde_json::Value::String(s) => s,
+        _ => String::new(),
+    })
 }
 
 /// Money as Amazon sends it: a decimal string and a currency.
@@ -172,5 +185,27 @@ mod tests {
         let c: Vec<Colour> = serde_json::from_str(r#"["RED","MAUVE"]"#).expect("parses");
         assert_eq!(c, vec![Colour::Red, Colour::Unknown("MAUVE".into())]);
         assert_eq!(serde_json::to_string(&c).expect("json"), r#"["RED","MAUVE"]"#);
+    }
+
+    #[test]
+    fn known_values_match_in_any_case_and_go_out_in_the_models_spelling() {
+        // `Pickup` (India guide, models before October 2025) and `PICKUP` (today's model).
+        let c: Vec<Colour> = serde_json::from_str(r#"["Red","red","RED"]"#).expect("parses");
+        assert_eq!(c, vec![Colour::Red, Colour::Red, Colour::Red]);
+        assert_eq!(serde_json::to_string(&c[0]).expect("json"), r#""RED""#);
+        let m: easy_ship::HandoverMethod = serde_json::from_str(r#""Pickup""#).expect("parses");
+        assert_eq!(m, easy_ship::HandoverMethod::Pickup);
+    }
+
+    #[test]
+    fn error_bodies_with_null_or_missing_fields_keep_their_codes() {
+        // amzn/selling-partner-api-docs#3113: `"message": null`.
+        let list: ErrorList =
+            serde_json::from_str(r#"{"errors":[{"code":"ScheduledPackageAlreadyExists","message":null},{"message":"x"},{}]}"#)
+                .expect("parses");
+        assert_eq!(list.errors[0].code, "ScheduledPackageAlreadyExists");
+        assert_eq!(list.errors[0].message, "");
+        assert_eq!(list.errors[1].code, "");
+        assert_eq!(list.errors.len(), 3);
     }
 }
