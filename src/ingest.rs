@@ -180,6 +180,8 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
         ended_at: None,
         end_reason: None,
         tracking_id: package.and_then(|p| p.tracking_number.clone()),
+        ship_by: order.ship_by(),
+        cancel_requested: order.cancel_requested(),
     };
     let mut items = Vec::new();
     for item in &order.order_items {

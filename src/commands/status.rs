@@ -30,10 +30,15 @@ pub fn exec(session: &Session, args: StatusArgs) -> anyhow::Result<Outcome> {
     let store = Store::open_read_only(&db)?;
     let runs = store.recent_runs(5)?;
     let held = store.held_orders()?;
+    let not_booked = crate::store::orders::not_booked(store.conn())?;
+    let attention = crate::store::orders::needs_attention(store.conn(), session.clock.now() + chrono::Duration::hours(24))?;
     if json {
         let held: Vec<_> =
             held.iter().map(|(id, reason, at)| serde_json::json!({ "order_id": id, "reason": reason, "held_at": at })).collect();
-        println!("{}", serde_json::json!({ "home": home, "runs": runs, "held": held }));
+        println!(
+            "{}",
+            serde_json::json!({ "home": home, "runs": runs, "held": held, "not_booked": not_booked, "pickups_needing_attention": attention })
+        );
         return Ok(Outcome::Done);
     }
     println!("Recent runs:");
@@ -58,6 +63,22 @@ pub fn exec(session: &Session, args: StatusArgs) -> anyhow::Result<Outcome> {
     }
     for (id, reason, _) in &held {
         println!("  {id}: {reason}");
+    }
+    println!("Orders not booked yet:");
+    if not_booked.is_empty() {
+        println!("  none");
+    }
+    for line in &not_booked {
+        println!("  {}: {}", line.order_id, line.reason);
+    }
+    println!("Pickups that need you (within 24 hours, or after the ship-by time):");
+    if attention.is_empty() {
+        println!("  none");
+    }
+    for line in &attention {
+        let when =
+            line.pickup.map_or_else(|| "-".to_owned(), |t| t.with_timezone(&crate::clock::ist()).format("%a %d %b %H:%M IST").to_string());
+        println!("  {}  {when}: {}", line.order_id, line.reason);
     }
     Ok(Outcome::Done)
 }

@@ -247,6 +247,8 @@ pub struct SimOrder {
     pub fate: Fate,
     /// Cancelled at.
     pub cancelled: Option<DateTime<Utc>>,
+    /// The buyer asked to cancel (not yet carried out): `includedData=CANCELLATION` shows it.
+    pub cancel_requested: bool,
     /// Easy Ship package.
     pub package: Option<SimPackage>,
     /// Slots offered by the last `listHandoverSlots`.
@@ -266,6 +268,11 @@ impl SimOrder {
             Some(PkgStatus::ReadyForPickup) | None => "UNSHIPPED",
             Some(_) => "SHIPPED",
         }
+    }
+
+    /// The promised ship-by time: two days after the order (the model's `shipByWindow`).
+    pub fn ship_by(&self) -> DateTime<Utc> {
+        self.created + Duration::days(2)
     }
 
     /// Grand total incl. GST, paise.
@@ -370,6 +377,7 @@ impl World {
             pii,
             fate,
             cancelled: None,
+            cancel_requested: false,
             package: None,
             offered: Vec::new(),
         }

@@ -113,10 +113,17 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
         SearchOrdersQuery { last_updated_after: after, fulfilled_by: vec!["MERCHANT".into()], max_results_per_page: config.page_size };
     let mut token: Option<String> = None;
     let mut newest = watermark;
+    // Where the searched window ends: Amazon's `lastUpdatedBefore`, else two minutes ago.
+    let mut window_end = now - ChronoDuration::minutes(2);
     let mut complete = false;
     let mut seen = std::collections::HashSet::new();
     for _ in 0..config.max_pages {
         let page = api.search_orders(&query, token.as_deref()).await.context("searchOrders failed")?;
+        if token.is_none() {
+            if let Some(end) = page.last_updated_before {
+                window_end = end;
+            }
+        }
         report.add("pages", 1);
         let collect_pii = ctx.collect_pii;
         let retention = &ctx.config.retention;
@@ -171,7 +178,9 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
         }
     }
     if complete {
-        let mark = newest.unwrap_or(after).max(after);
+        // The whole window was read: the watermark moves to its end even when nothing came (so
+        // the searched window never grows run after run); the next search starts an overlap before.
+        let mark = newest.unwrap_or(after).max(after).max(window_end);
         ctx.store.tx(|conn| Ok(store_orders::set_watermark(conn, WATERMARK, mark)?))?;
     } else {
         tracing::warn!(max_pages = config.max_pages, "More pages than max_pages; the rest follows next run (watermark unchanged).");

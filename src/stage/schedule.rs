@@ -209,9 +209,18 @@ impl ScheduleConfig {
     }
 }
 
-/// Choose a slot: the allowed ones (handover method, not started, not on a skip day), earliest
+/// A slot under way is still chosen until this long before it ends.
+pub const SLOT_END_MARGIN: chrono::Duration = chrono::Duration::minutes(30);
+
+/// Choose a slot: the allowed ones (handover method, not ending within [`SLOT_END_MARGIN`], not on
+/// a skip day, and not after the order's ship-by time while an earlier one exists), earliest
 /// first; with `preferred-window` the earliest that starts inside the window, if any.
-pub fn choose_slot<'s>(slots: &'s [TimeSlot], plan: &SchedulePlan, now: DateTime<Utc>) -> Option<&'s TimeSlot> {
+pub fn choose_slot<'s>(
+    slots: &'s [TimeSlot],
+    plan: &SchedulePlan,
+    now: DateTime<Utc>,
+    ship_by: Option<DateTime<Utc>>,
+) -> Option<&'s TimeSlot> {
     let mut allowed: Vec<&TimeSlot> = slots
         .iter()
         .filter(|s| match (plan.handover, &s.handover_method) {
@@ -220,7 +229,12 @@ pub fn choose_slot<'s>(slots: &'s [TimeSlot], plan: &SchedulePlan, now: DateTime
             (Handover::Dropoff, Some(m)) => *m == HandoverMethod::Dropoff,
             (Handover::Dropoff, None) => false,
         })
-        .filter(|s| s.start_time.is_none_or(|t| t > now))
+        // A slot already under way is still good until shortly before it ends.
+        .filter(|s| match (s.start_time, s.end_time) {
+            (_, Some(end)) => end - SLOT_END_MARGIN > now,
+            (Some(start), None) => start > now,
+            (None, None) => true,
+        })
         .filter(|s| {
             s.start_time.is_none_or(|t| {
                 let local = t.with_timezone(&ist()).date_naive();
@@ -228,6 +242,12 @@ pub fn choose_slot<'s>(slots: &'s [TimeSlot], plan: &SchedulePlan, now: DateTime
             })
         })
         .collect();
+    // Never later than the ship-by time when a slot by then exists.
+    if let Some(ship_by) = ship_by {
+        if allowed.iter().any(|s| s.start_time.is_some_and(|t| t <= ship_by)) {
+            allowed.retain(|s| s.start_time.is_none_or(|t| t <= ship_by));
+        }
+    }
     allowed.sort_by_key(|s| s.start_time);
     if plan.slot_policy == SlotPolicy::PreferredWindow {
         if let Some(window) = plan.preferred_window {
@@ -265,6 +285,11 @@ pub async fn run(config: &SchedulePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<
     let api = ctx.api()?;
     let mut report = StageReport::default();
     reconcile_intents(api, ctx, &mut report).await?;
+    // An order whose buyer asked to cancel is never booked.
+    let now = ctx.clock.now();
+    for order_id in ctx.store.tx(|conn| Ok(store_orders::hold_cancel_requested(conn, now)?))? {
+        report.held.push(Held { order_id, reason: "the buyer asked to cancel: not booked".into() });
+    }
     let sized: Vec<PackageRow> = {
         let rows = store_orders::packages_in_state(ctx.store.conn(), PackageState::Sized)?;
         let held: std::collections::HashSet<String> = ctx.store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
@@ -351,12 +376,15 @@ async fn schedule_one(
             Err(err @ ApiError::Api { .. }) => return hold(ctx, report, refused(&err)),
             Err(err) => {
                 tracing::warn!(order_id = %order_id, error_class = err.class(), "listHandoverSlots failed; will retry next run.");
+                let reason = format!("listing pickup slots failed ({}); tried again next run", err.class());
+                ctx.store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
                 report.add("failed_will_retry", 1);
                 return Ok(());
             }
         };
         let now = ctx.clock.now();
-        let Some(slot) = choose_slot(&slots.time_slots, config, now).cloned() else {
+        let ship_by = store_orders::ship_by(ctx.store.conn(), &order_id)?;
+        let Some(slot) = choose_slot(&slots.time_slots, config, now, ship_by).cloned() else {
             return hold(ctx, report, "no handover slot matches the pipeline's slot policy".into());
         };
         let method = slot.handover_method.as_ref().map(|m| m.as_str().to_owned());
@@ -390,11 +418,19 @@ async fn schedule_one(
         match result {
             Ok(created) => {
                 let scheduled = scheduled_from(&created);
+                let ship_by = store_orders::ship_by(ctx.store.conn(), &order_id)?;
+                let late = matches!((scheduled.slot_start, ship_by), (Some(start), Some(by)) if start > by);
                 ctx.store.tx(|conn| {
                     store_orders::set_scheduled(conn, &order_id, &scheduled, now)?;
+                    store_orders::set_late(conn, &order_id, late)?;
+                    store_orders::set_waiting(conn, &order_id, None)?;
                     store_orders::release(conn, &order_id)?;
                     Ok(())
                 })?;
+                if late {
+                    report.add("booked_after_ship_by", 1);
+                    tracing::warn!(order_id = %order_id, "No handover slot before the ship-by time: booked the earliest; `dakiya status` lists it as late.");
+                }
                 report.add("scheduled", 1);
                 tracing::info!(order_id = %order_id, "Pickup scheduled.");
                 return Ok(());
@@ -412,6 +448,8 @@ async fn schedule_one(
             Err(err) => {
                 // Outcome unknown: the intent stays; the next run asks Amazon and adopts or retries.
                 tracing::warn!(order_id = %order_id, error_class = err.class(), "createScheduledPackage outcome unknown; will reconcile next run.");
+                let reason = format!("booking outcome unknown ({}); checked with Amazon next run", err.class());
+                ctx.store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
                 report.add("failed_will_retry", 1);
                 return Ok(());
             }
@@ -560,7 +598,7 @@ mod tests {
             slot("sun", at(6, 9), Some(HandoverMethod::Pickup)),
             slot("mon-noon", at(7, 12), Some(HandoverMethod::Pickup)),
         ];
-        let pick = |p: &SchedulePlan| choose_slot(&slots, p, now).map(|s| s.slot_id.clone());
+        let pick = |p: &SchedulePlan| choose_slot(&slots, p, now, None).map(|s| s.slot_id.clone());
         assert_eq!(
             pick(&plan(SlotPolicy::Earliest, None, Handover::Any, &[])).as_deref(),
             Some("sat-early"),
@@ -589,6 +627,36 @@ mod tests {
             "dates too"
         );
         assert_eq!(pick(&plan(SlotPolicy::Earliest, None, Handover::Dropoff, &["saturday"])), None, "nothing allowed: no slot");
+    }
+
+    #[test]
+    fn a_slot_under_way_is_chosen_until_shortly_before_it_ends_and_never_after_the_ship_by_time_when_earlier_ones_exist() {
+        let now = at(5, 11);
+        let slots = vec![
+            slot("under-way", at(5, 10), Some(HandoverMethod::Pickup)), // 10:00-12:00, an hour left
+            slot("ending", at(5, 9), Some(HandoverMethod::Pickup)),     // 09:00-11:00, over
+            slot("later", at(5, 16), Some(HandoverMethod::Pickup)),
+            slot("next-week", at(12, 18), Some(HandoverMethod::Pickup)),
+        ];
+        let p = plan(SlotPolicy::Earliest, None, Handover::Pickup, &[]);
+        assert_eq!(choose_slot(&slots, &p, now, None).map(|s| s.slot_id.as_str()), Some("under-way"));
+        let at_end = at(5, 11) + chrono::Duration::minutes(31);
+        assert_eq!(
+            choose_slot(&slots, &p, at_end, None).map(|s| s.slot_id.as_str()),
+            Some("later"),
+            "within the margin of its end: not any more"
+        );
+        // A preferred window after the ship-by time loses to a slot before it.
+        let late_window = plan(SlotPolicy::PreferredWindow, Some("18:00-19:00"), Handover::Pickup, &[]);
+        let ship_by = Some(at(6, 0));
+        assert_eq!(choose_slot(&slots, &late_window, now, ship_by).map(|s| s.slot_id.as_str()), Some("under-way"));
+        assert_eq!(
+            choose_slot(&slots, &late_window, now, None).map(|s| s.slot_id.as_str()),
+            Some("next-week"),
+            "without a ship-by the window wins"
+        );
+        // No slot by the ship-by time: the earliest anyway (the order is then flagged late).
+        assert_eq!(choose_slot(&slots[3..], &p, now, ship_by).map(|s| s.slot_id.as_str()), Some("next-week"));
     }
 
     #[test]

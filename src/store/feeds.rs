@@ -46,7 +46,9 @@ pub fn requested_orders(conn: &Connection, local_id: &str) -> Result<Vec<String>
 pub fn orders_without_documents(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
     strings(
         conn,
-        "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL AND (docs_retry_at IS NULL OR docs_retry_at <= ?) ORDER BY scheduled_at, order_id",
+        "SELECT order_id FROM packages WHERE state = ? AND docs_state IS NULL AND (docs_retry_at IS NULL OR docs_retry_at <= ?)
+           AND order_id NOT IN (SELECT order_id FROM orders WHERE cancel_requested OR order_status = 'CANCELLED')
+         ORDER BY scheduled_at, order_id",
         &[&PackageState::Scheduled, &now],
     )
 }

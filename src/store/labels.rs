@@ -49,7 +49,10 @@ pub fn purge_printed(conn: &Connection) -> Result<usize, StoreError> {
 
 /// Labels stored and waiting to be printed: `(order id, feed local id)`.
 pub fn waiting(conn: &Connection) -> Result<Vec<(String, Option<String>)>, StoreError> {
-    let mut stmt = conn.prepare_cached("SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored' ORDER BY order_id")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT order_id, feed_id FROM packages WHERE docs_state = 'stored'
+           AND order_id NOT IN (SELECT order_id FROM orders WHERE cancel_requested OR order_status = 'CANCELLED') ORDER BY order_id",
+    )?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))?;
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/002_vault.sql"),
     include_str!("migrations/003_states.sql"),
     include_str!("migrations/004_documents_retry.sql"),
+    include_str!("migrations/005_ship_by_and_cancellation.sql"),
 ];
 
 /// The newest schema this build knows.

@@ -41,6 +41,10 @@ pub struct OrderFacts {
     pub end_reason: Option<String>,
     /// Tracking number from Amazon.
     pub tracking_id: Option<String>,
+    /// Latest ship-by time.
+    pub ship_by: Option<DateTime<Utc>>,
+    /// A cancellation was requested or executed for an item.
+    pub cancel_requested: bool,
 }
 
 /// One item.
@@ -101,8 +105,8 @@ pub fn upsert(
     conn.prepare_cached(
         "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, easy_ship_status, is_easy_ship, is_business, is_cod,
                              ship_state_code, state_unknown, total_paise, currency, delivered_at, ended_at, end_reason, pii_deadline,
-                             first_seen, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             first_seen, updated_at, ship_by, cancel_requested)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (order_id) DO UPDATE SET
              last_updated = excluded.last_updated,
              order_status = excluded.order_status,
@@ -118,7 +122,9 @@ pub fn upsert(
              ended_at = COALESCE(orders.ended_at, excluded.ended_at),
              end_reason = COALESCE(orders.end_reason, excluded.end_reason),
              pii_deadline = excluded.pii_deadline,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at,
+             ship_by = COALESCE(excluded.ship_by, orders.ship_by),
+             cancel_requested = orders.cancel_requested OR excluded.cancel_requested",
     )?
     .execute(params![
             o.order_id,
@@ -138,7 +144,9 @@ pub fn upsert(
             o.end_reason,
             pii_deadline,
             now,
-            now
+            now,
+            o.ship_by,
+            o.cancel_requested
         ])?;
     if !items.is_empty() {
         conn.prepare_cached("DELETE FROM order_items WHERE order_id = ?")?.execute([&o.order_id])?;
@@ -454,4 +462,87 @@ pub fn count_state_unknown(conn: &Connection) -> Result<i64, StoreError> {
 /// Orders whose customer data is gone for good.
 pub fn count_pii_purged(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM orders WHERE pii_purged_at IS NOT NULL", [], |r| r.get(0))?)
+}
+
+/// An order's latest ship-by time.
+pub fn ship_by(conn: &Connection, order_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    use duckdb::OptionalExt as _;
+    Ok(conn.prepare_cached("SELECT ship_by FROM orders WHERE order_id = ?")?.query_row([order_id], |r| r.get(0)).optional()?.flatten())
+}
+
+/// Hold every order not yet booked whose buyer asked to cancel (or that is cancelled): it is
+/// never booked. Returns the orders newly held.
+pub fn hold_cancel_requested(conn: &Connection, now: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let reason = "the buyer asked to cancel: not booked (cancel the order in Seller Central)";
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.order_id FROM orders o JOIN packages p USING (order_id)
+         WHERE p.state = 'sized' AND (o.cancel_requested OR o.order_status = 'CANCELLED') AND o.hold_reason IS DISTINCT FROM ? ORDER BY o.order_id",
+    )?;
+    let ids = stmt.query_map([reason], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+    for id in &ids {
+        hold(conn, id, reason, now)?;
+    }
+    Ok(ids)
+}
+
+/// Mark a booked package as handed over after the order's ship-by time (there was no earlier slot).
+pub fn set_late(conn: &Connection, order_id: &str, late: bool) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE packages SET late = ? WHERE order_id = ?")?.execute(params![late, order_id])?;
+    Ok(())
+}
+
+/// Why an order that is not held is still not booked (a transient failure); cleared on booking.
+pub fn set_waiting(conn: &Connection, order_id: &str, reason: Option<&str>) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE orders SET waiting_reason = ? WHERE order_id = ?")?.execute(params![reason, order_id])?;
+    Ok(())
+}
+
+/// One line of `dakiya status`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StatusLine {
+    /// Order id.
+    pub order_id: String,
+    /// Why (held reason, last transient problem, or where it is).
+    pub reason: String,
+    /// Pickup slot start, for booked orders.
+    pub pickup: Option<DateTime<Utc>>,
+}
+
+/// Every Easy Ship order that is not booked yet, with its latest reason.
+pub fn not_booked(conn: &Connection) -> Result<Vec<StatusLine>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT o.order_id,
+                COALESCE(o.hold_reason, o.waiting_reason,
+                         CASE WHEN o.cancel_requested THEN 'the buyer asked to cancel: not booked'
+                              WHEN p.state = 'intent' THEN 'booking sent; its outcome is checked with Amazon next run'
+                              WHEN p.state = 'sized' THEN 'box chosen; waiting for a pickup slot'
+                              ELSE 'waiting to be sized' END)
+         FROM orders o LEFT JOIN packages p USING (order_id)
+         WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND o.pii_purged_at IS NULL
+           AND (p.order_id IS NULL OR p.state <> 'scheduled')
+         ORDER BY o.purchase_date, o.order_id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok(StatusLine { order_id: r.get(0)?, reason: r.get(1)?, pickup: None }))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// Booked orders whose pickup starts before `before` and whose label is not printed yet, and
+/// every booked order handed over after its ship-by time.
+pub fn needs_attention(conn: &Connection, before: DateTime<Utc>) -> Result<Vec<StatusLine>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.order_id,
+                CASE WHEN p.late AND p.slot_start < ? AND coalesce(p.docs_state, '') NOT IN ('printed', 'purged')
+                          THEN 'pickup after the ship-by time (no earlier slot); label not printed yet'
+                     WHEN p.late THEN 'pickup after the ship-by time (no earlier slot)'
+                     WHEN p.docs_state = 'stored' THEN 'pickup soon; label waiting to be printed (`dakiya labels print`)'
+                     WHEN p.docs_state = 'failed' THEN 'pickup soon; no label: ' || coalesce(p.docs_error, 'documents failed') || ' (`dakiya labels request`)'
+                     ELSE 'pickup soon; label not here yet' END,
+                p.slot_start
+         FROM packages p JOIN orders o USING (order_id)
+         WHERE p.state = 'scheduled' AND o.order_status = 'UNSHIPPED'
+           AND (p.late OR (p.slot_start < ? AND coalesce(p.docs_state, '') NOT IN ('printed', 'purged')))
+         ORDER BY p.slot_start, p.order_id",
+    )?;
+    let rows = stmt.query_map(params![before, before], |r| Ok(StatusLine { order_id: r.get(0)?, reason: r.get(1)?, pickup: r.get(2)? }))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }

@@ -103,6 +103,17 @@ async fn legacy_spellings_without_the_legacy_unit_setting_are_refused_by_amazon_
     let held: Vec<String> = report.stages.iter().flat_map(|(_, r, _)| r.held.iter().map(|h| h.reason.clone())).collect();
     assert!(!held.is_empty() && held.iter().all(|r| r.contains("InvalidInput")), "{held:?}");
     assert!(held.iter().all(|r| !r.contains("cm")), "codes only, never Amazon's text: {held:?}");
+    // `dakiya status`, as a new user would run it, lists every one of them.
+    let config_file = home.path().join("sandbox.toml");
+    std::fs::write(&config_file, sb.config_toml()).expect("config");
+    let mut cmd = crate::support::dakiya_bare();
+    cmd.arg("--home").arg(home.path()).arg("--config").arg(&config_file).args(["status", "--json"]);
+    let (code, out, err) = crate::support::run(cmd);
+    assert_eq!(code, 0, "{err}");
+    let status: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let not_booked = status["not_booked"].as_array().expect("list");
+    assert_eq!(not_booked.len(), held.len(), "{out}");
+    assert!(not_booked.iter().all(|l| l["reason"].as_str().is_some_and(|r| r.contains("InvalidInput"))), "{out}");
 }
 
 #[tokio::test]

@@ -234,3 +234,46 @@ async fn given_no_pii_role_then_nothing_is_stored_and_no_order_is_asked_for_agai
     assert_eq!(get_order, 0, "no getOrder per order per run for data Amazon will not send");
     assert!(sb.journal().iter().filter(|e| e.op == "createScheduledPackage").count() >= 8);
 }
+
+#[tokio::test]
+async fn given_a_buyer_cancellation_request_then_the_order_is_never_booked_and_status_lists_it() {
+    let w = World::new(17, 0.0).await;
+    let victim = w.order_with(|o| o.items.iter().all(|i| i.sku != UNKNOWN_SKU.sku) && o.state_text != UNKNOWN_STATE);
+    w.sb.with_world_mut(|world| {
+        if let Some(o) = world.orders.get_mut(&victim) {
+            o.cancel_requested = true;
+        }
+    });
+    w.sb.advance(Duration::hours(11));
+    let report = w.run().await.expect("run");
+    assert!(!w.created().contains_key(&victim), "never booked: {}", report.summary());
+    assert!(w.created().len() >= 30);
+    let store = w.store();
+    let held = store.held_orders().expect("held");
+    let reason = held.iter().find(|(o, _, _)| *o == victim).map(|(_, r, _)| r.clone()).expect("held");
+    assert!(reason.contains("cancel"), "{reason}");
+    assert!(!reason.contains("CANARY") && !reason.contains("changed their mind"), "the buyer's words are never kept: {reason}");
+    let listed = dakiya::store::orders::not_booked(store.conn()).expect("status");
+    assert!(listed.iter().any(|l| l.order_id == victim && l.reason.contains("cancel")), "{listed:?}");
+    assert_eq!(store.columns_containing("changed their mind").expect("sql"), Vec::new());
+}
+
+#[tokio::test]
+async fn given_a_quiet_search_window_then_the_watermark_still_moves_to_its_end() {
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
+    let sb = sandbox(SandboxOptions { seed: 18, orders: 0, start, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = write_embedded(home.path()).expect("pipeline");
+    let config = sandbox_config(&sb, 2000.0);
+    let clock: Arc<dyn Clock> = sb.clock();
+    run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("first");
+    let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db");
+    let first = dakiya::store::orders::watermark(store.conn(), dakiya::stage::fetch::WATERMARK).expect("wm").expect("set");
+    drop(store);
+    assert!(first > sb.clock().now() - Duration::minutes(5), "moved to the window's end, not left at the 7-day lookback: {first}");
+    sb.advance(Duration::hours(5));
+    run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("second");
+    let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db");
+    let second = dakiya::store::orders::watermark(store.conn(), dakiya::stage::fetch::WATERMARK).expect("wm").expect("set");
+    assert!(second >= first + Duration::hours(4), "{first} → {second}");
+}

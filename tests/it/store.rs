@@ -48,6 +48,9 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "pii_purged_at",
             "first_seen",
             "updated_at",
+            "ship_by",
+            "cancel_requested",
+            "waiting_reason",
         ],
     ),
     (
@@ -80,6 +83,7 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "docs_attempts",
             "docs_retry_at",
             "docs_error",
+            "late",
         ],
     ),
     ("quarantine", &["order_id", "reason", "first_seen", "last_seen"]),

@@ -36,6 +36,10 @@ pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], 
                     ],
                 });
             }
+            if has("CANCELLATION") && o.cancel_requested {
+                // The reason is the buyer's words (PII-like free text): dakiya never keeps it.
+                v["cancellation"] = json!({ "cancellationRequest": { "requester": "BUYER", "cancelReason": format!("{} changed their mind", o.pii.name) } });
+            }
             if has("FULFILLMENT") {
                 let mut f = json!({ "quantityFulfilled": 0, "quantityUnfulfilled": item.quantity });
                 if o.cod {
@@ -67,7 +71,12 @@ pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], 
         });
     }
     if has("FULFILLMENT") {
-        order["fulfillment"] = json!({ "fulfillmentStatus": status, "fulfilledBy": "MERCHANT", "fulfillmentServiceLevel": "STANDARD" });
+        order["fulfillment"] = json!({
+            "fulfillmentStatus": status,
+            "fulfilledBy": "MERCHANT",
+            "fulfillmentServiceLevel": "STANDARD",
+            "shipByWindow": { "earliestDateTime": iso(o.created), "latestDateTime": iso(o.ship_by()) },
+        });
     }
     if has("PACKAGES") {
         if let Some(pkg) = &o.package {
@@ -224,7 +233,13 @@ pub(super) fn search_page(
         matching.iter().skip(offset).take(page_size).map(|o| order_json(o, now, included, world.options.pii_role)).collect();
     let n = page.len();
     let next = offset + n;
-    let mut body = json!({ "orders": page, "createdBefore": iso(now - Duration::minutes(2)) });
+    // The window's end: the `…Before` the search used, else two minutes ago (the model's rule).
+    let end = iso(before.unwrap_or(now - Duration::minutes(2)));
+    let mut body = if created_after.is_some() {
+        json!({ "orders": page, "createdBefore": end })
+    } else {
+        json!({ "orders": page, "lastUpdatedBefore": end })
+    };
     if next < matching.len() {
         let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{next}|{fingerprint}"));
         body["pagination"] = json!({ "nextToken": token });

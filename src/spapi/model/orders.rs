@@ -11,7 +11,7 @@ use super::{open_enum, Money};
 use crate::pii::Pii;
 
 /// `includedData` values dakiya requests.
-pub const INCLUDED_DATA: &[&str] = &["RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES"];
+pub const INCLUDED_DATA: &[&str] = &["RECIPIENT", "PROCEEDS", "FULFILLMENT", "PACKAGES", "CANCELLATION"];
 
 open_enum!(
     /// `fulfillment.fulfillmentStatus`.
@@ -60,6 +60,9 @@ pub struct SearchOrdersResponse {
     /// Next page, if any.
     #[serde(default)]
     pub pagination: Option<Pagination>,
+    /// The end of the searched window (`lastUpdatedAfter` searches).
+    #[serde(default)]
+    pub last_updated_before: Option<DateTime<Utc>>,
 }
 
 /// Pagination.
@@ -139,6 +142,19 @@ pub struct Order {
 }
 
 impl Order {
+    /// A buyer asked to cancel an item (or it was cancelled): never book, print or ask for its
+    /// documents.
+    pub fn cancel_requested(&self) -> bool {
+        self.order_items
+            .iter()
+            .any(|i| i.cancellation.as_ref().is_some_and(|c| c.cancellation_request.is_some() || c.cancellation_execution.is_some()))
+    }
+
+    /// The latest time the order should ship by, if Amazon gave one.
+    pub fn ship_by(&self) -> Option<DateTime<Utc>> {
+        self.fulfillment.as_ref().and_then(|f| f.ship_by_window.as_ref()).and_then(|w| w.latest_date_time)
+    }
+
     /// Has the Easy Ship program.
     pub fn is_easy_ship(&self) -> bool {
         self.programs.iter().any(|p| p == "AMAZON_EASY_SHIP")
@@ -268,6 +284,34 @@ pub struct OrderFulfillment {
     /// `MERCHANT` or `AMAZON`.
     #[serde(default)]
     pub fulfilled_by: Option<String>,
+    /// When the order must ship to meet the promise.
+    #[serde(default)]
+    pub ship_by_window: Option<DateTimeRange>,
+}
+
+/// A time period (`earliestDateTime`, `latestDateTime`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimeRange {
+    /// Start.
+    #[serde(default)]
+    pub earliest_date_time: Option<DateTime<Utc>>,
+    /// End.
+    #[serde(default)]
+    pub latest_date_time: Option<DateTime<Utc>>,
+}
+
+/// An item's cancellation, with `includedData=CANCELLATION`. The reasons are the buyer's words
+/// and are never kept; only that a request exists.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemCancellation {
+    /// A cancellation request (e.g. by the buyer).
+    #[serde(default)]
+    pub cancellation_request: Option<serde::de::IgnoredAny>,
+    /// A cancellation carried out.
+    #[serde(default)]
+    pub cancellation_execution: Option<serde::de::IgnoredAny>,
 }
 
 /// An order item.
@@ -286,6 +330,9 @@ pub struct OrderItem {
     /// Fulfillment details.
     #[serde(default)]
     pub fulfillment: Option<ItemFulfillment>,
+    /// Cancellation request or execution, with `includedData=CANCELLATION`.
+    #[serde(default)]
+    pub cancellation: Option<ItemCancellation>,
 }
 
 /// The product of an item.
