@@ -115,6 +115,18 @@ fn retain_config(plan: &Pipeline) -> StagePlan {
 
 async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> anyhow::Result<Finished> {
     env.store.run_started(&run_id, &plan.name, env.clock.now()).context("cannot record the run start")?;
+    // Rate limits carry over from earlier runs (Amazon's buckets do not refill between them).
+    if let Some(api) = env.api {
+        let now = env.clock.now();
+        let history: Vec<(crate::spapi::limits::Op, chrono::DateTime<chrono::Utc>)> = env
+            .store
+            .calls_since(now - chrono::Duration::hours(2))
+            .context("cannot read the API call log")?
+            .into_iter()
+            .filter_map(|(name, at)| crate::spapi::limits::Op::from_name(&name).map(|op| (op, at)))
+            .collect();
+        api.limits().carry_over(&history, now);
+    }
     tracing::info!(stages = plan.stages.len(), "Run started.");
     let mut report = RunReport { run_id: run_id.clone(), pipeline: plan.name.clone(), stages: Vec::new() };
     let mut error: Option<(&'static str, anyhow::Error)> = None;

@@ -485,6 +485,13 @@ impl SpApi {
                 return Err(Error::MissingRole { op: req.op, status });
             }
             if status == 429 {
+                // At least one refill period of the operation's bucket (180 s for searchOrders):
+                // a shorter wait only meets another 429.
+                if let Some(period) = self.limits.refill_period(req.op).filter(|p| *p <= MAX_THROTTLE_WAIT) {
+                    if attempt < self.opts.max_attempts {
+                        tokio::time::sleep(period).await;
+                    }
+                }
                 if self.wait_to_retry(&mut backoff, attempt).await {
                     continue;
                 }
@@ -501,6 +508,9 @@ impl SpApi {
         }
     }
 }
+
+/// The longest a single 429 is waited out (a run's budget is under an hour).
+const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(5 * 60);
 
 /// Send a request and read its whole body: `(status, headers, body)`, or the transport failure
 /// (no connection, a timeout, a connection broken while reading).

@@ -227,6 +227,34 @@ impl Limits {
         }
     }
 
+    /// Start from where Amazon's buckets are rather than full: every process used to start with
+    /// full buckets, so repeated runs during setup burst past Amazon's (one `searchOrders` token
+    /// every 180 s). `history` is the calls of earlier runs `(operation, when)` (the store's API
+    /// call log); Amazon's bucket of each operation is replayed over them at its rate and the
+    /// local bucket starts at that level.
+    pub fn carry_over(&self, history: &[(Op, chrono::DateTime<chrono::Utc>)], now: chrono::DateTime<chrono::Utc>) {
+        for op in Op::ALL {
+            let Some((_, burst)) = op.published_limit() else { continue };
+            let buckets = self.buckets.lock();
+            let Some(bucket) = buckets.get(&op) else { continue };
+            let rate = bucket.rate * self.scale;
+            let limiter = Arc::clone(&bucket.limiter);
+            drop(buckets);
+            let level = replay(history.iter().filter(|(o, _)| *o == op).map(|(_, t)| *t), now, rate, burst);
+            let used = (f64::from(burst) - level).ceil().max(0.0) as u32;
+            if let Some(n) = NonZeroU32::new(used.min(burst)) {
+                // Drain the cells Amazon's bucket is missing; refills continue at the local rate.
+                let _ = limiter.check_n(n);
+            }
+        }
+    }
+
+    /// How long a 429 on `op` is waited out at least: one refill period of its bucket.
+    pub fn refill_period(&self, op: Op) -> Option<Duration> {
+        let rate = self.buckets.lock().get(&op).map(|b| b.rate)? * self.scale;
+        (rate.is_finite() && rate > 0.0).then(|| Duration::from_secs_f64(1.0 / rate))
+    }
+
     /// The rate in use for `op` (unscaled), for the benchmark's floor computation.
     pub fn rate(&self, op: Op) -> Option<f64> {
         self.buckets.lock().get(&op).map(|b| b.rate)
@@ -238,9 +266,49 @@ impl Limits {
     }
 }
 
+/// The level of a token bucket (`burst` tokens, refilled at `rate` per second, starting full)
+/// at `now` after one call at each of `calls` (in any order).
+pub fn replay(
+    calls: impl Iterator<Item = chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+    rate: f64,
+    burst: u32,
+) -> f64 {
+    let mut times: Vec<_> = calls.filter(|t| *t <= now).collect();
+    times.sort();
+    let cap = f64::from(burst);
+    let mut level = cap;
+    let mut last: Option<chrono::DateTime<chrono::Utc>> = None;
+    for t in times {
+        if let Some(prev) = last {
+            level = (level + (t - prev).as_seconds_f64() * rate).min(cap);
+        }
+        level = (level - 1.0).max(0.0);
+        last = Some(t);
+    }
+    if let Some(prev) = last {
+        level = (level + (now - prev).as_seconds_f64() * rate).min(cap);
+    }
+    level
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bucket_is_replayed_over_earlier_calls() {
+        use chrono::TimeZone as _;
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 12, 1, 10, 0, 0).single().expect("t");
+        let s = |secs: i64| t0 + chrono::Duration::seconds(secs);
+        // searchOrders: 20 tokens, one every 180 s. Twenty calls in a minute empty it.
+        let calls: Vec<_> = (0..20).map(|i| s(i * 3)).collect();
+        let level = replay(calls.iter().copied(), s(60), 1.0 / 180.0, 20);
+        assert!(level < 1.0, "{level}");
+        let later = replay(calls.iter().copied(), s(57 + 180 * 5), 1.0 / 180.0, 20);
+        assert!((5.2..5.4).contains(&later), "five refills later: {later}");
+        assert_eq!(replay(std::iter::empty(), s(0), 1.0, 5), 5.0, "no history: full");
+    }
 
     #[test]
     fn names_round_trip_and_limits_match_the_published_table() {

@@ -139,6 +139,14 @@ impl Store {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// SP-API calls made since `since`: `(operation name, when)`, for carrying rate-limit
+    /// buckets over from earlier runs.
+    pub fn calls_since(&self, since: DateTime<Utc>) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let mut stmt = self.conn().prepare("SELECT operation, called_at FROM api_calls WHERE called_at >= ? ORDER BY called_at")?;
+        let rows = stmt.query_map([since], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
     /// Stages of one run: `(stage, outcome, duration_ms, counts JSON, held)`.
     pub fn run_stages(&self, run_id: &str) -> Result<Vec<(String, String, i64, String, i32)>, StoreError> {
         let mut stmt =

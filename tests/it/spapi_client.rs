@@ -207,3 +207,36 @@ fn unknown_enum_values_do_not_fail_an_order() {
     assert_eq!(odd.order_id.as_deref(), Some("402-1"));
     assert!(!odd.problem.contains("yesterday"), "no values in messages: {}", odd.problem);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_two_back_to_back_runs_at_amazons_published_rates_then_the_second_starts_from_the_first_runs_buckets_and_meets_no_429() {
+    use dakiya::clock::{Clock, SystemClock};
+    let real_now = SystemClock.now();
+    // Half of the orders are visible to the first run, the other half appear for the second.
+    let sb = crate::support::spapi::sandbox(dakiya::sandbox::SandboxOptions {
+        seed: 70,
+        orders: 12,
+        start: real_now,
+        first_order_at: Some(real_now - chrono::Duration::hours(1)),
+        spread: chrono::Duration::hours(2),
+        rate_scale: 1.0,
+        ..dakiya::sandbox::SandboxOptions::default()
+    })
+    .await;
+    sb.with_world_mut(|w| w.without_cancellations());
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = dakiya::demo::write_embedded(home.path()).expect("pipeline");
+    let mut config = dakiya::demo::sandbox_config(&sb, 1.0);
+    config.spapi.timeout = std::time::Duration::from_secs(10);
+    // dakiya's clock is real time, like the sandbox's token buckets.
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    dakiya::demo::run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("first run");
+    let booked_first = sb.journal().iter().filter(|e| e.op == "createScheduledPackage" && e.status == 200).count();
+    assert!(booked_first >= 4, "{booked_first}");
+    sb.advance(chrono::Duration::hours(1));
+    dakiya::demo::run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("second run");
+    let booked = sb.journal().iter().filter(|e| e.op == "createScheduledPackage" && e.status == 200).count();
+    assert!(booked >= booked_first + 4, "the second run booked the new orders: {booked_first} then {booked}");
+    let throttled: Vec<_> = sb.journal().into_iter().filter(|e| e.status == 429).map(|e| e.op).collect();
+    assert!(throttled.is_empty(), "no 429 at Amazon's published rates across runs: {throttled:?}");
+}
