@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    self, audit, backup, config as config_cmd, credentials, gst, keys, labels, lockdown, purge, restore, run, sandbox, status, task,
-    validate,
+    self, audit, backup, config as config_cmd, credentials, doctor, gst, keys, labels, lockdown, purge, restore, run, sandbox, status,
+    task, validate,
 };
 use crate::config;
 use crate::outcome::Outcome;
@@ -38,6 +38,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Show recent runs and held orders.
     Status(status::StatusArgs),
+    /// Check everything a first real run needs (credentials, roles, merchant id, catalogue, printer, task).
+    Doctor(doctor::DoctorArgs),
     /// See the whole product in a minute: a seeded day against the local sandbox.
     Demo {
         /// Keep the demo's data folder here (must be empty or new).
@@ -90,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Run(args) => run::exec(&session, args),
         Command::Validate(args) => validate::exec(args),
         Command::Status(args) => status::exec(&session, args),
+        Command::Doctor(args) => doctor::exec(&session, args),
         Command::Demo { dir, seed } => crate::demo::run(dir.as_deref(), seed),
         Command::Backup(args) => backup::exec(&session, args),
         Command::Restore(args) => restore::exec(&session, args),

@@ -479,6 +479,19 @@ pub fn current_exe() -> std::io::Result<PathBuf> {
     std::env::current_exe()
 }
 
+/// A program's path: as given when it has a directory part and exists, else looked up in `PATH`
+/// (with the Windows executable extensions).
+#[allow(clippy::disallowed_methods)]
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let given = Path::new(program);
+    if given.components().count() > 1 {
+        return given.is_file().then(|| given.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    let extensions: &[&str] = if cfg!(windows) { &["", ".exe", ".cmd", ".bat"] } else { &[""] };
+    std::env::split_paths(&path).find_map(|dir| extensions.iter().map(|ext| dir.join(format!("{program}{ext}"))).find(|p| p.is_file()))
+}
+
 /// Names of environment variables a child process (the print command) must not inherit: every
 /// `DAKIYA_*` variable (passphrases, SP-API secrets in CI) and anything else that looks like a
 /// secret (`*SECRET*`, `*TOKEN*`, `*PASSWORD*`, `*PASSPHRASE*`, `*CREDENTIAL*`, `*API_KEY*`,

@@ -10,6 +10,7 @@
 //! - [`catalog`]: the SKU catalogue, the box list and the choice of box and weight.
 //! - [`diagnostic`]: `file:line:col: error: …` diagnostics with hints (pipelines and config).
 //! - [`demo`]: `dakiya demo`, the whole product against the sandbox in seconds.
+//! - [`doctor`]: `dakiya doctor`, the checks before a first real run.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
 //! - [`home`]: the data directory, created owner-only.
 //! - [`gst`]: GST state codes (and the CA export).
@@ -26,6 +27,7 @@
 //! - [`pii`]: `Pii`, customer data in memory (redacted, wiped on drop); a leaf.
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
 //! - [`stage`]: the closed `StageKind` registry and one module per stage.
+//! - [`preview`]: `run --dry-run`, what a run would book or hold, reads only.
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
 //! - [`runner`]: runs a validated plan, records the run, builds the run report.
 //! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
@@ -47,6 +49,7 @@ pub mod config;
 pub mod demo;
 pub mod diagnostic;
 pub mod docs;
+pub mod doctor;
 pub mod gst;
 pub mod home;
 pub mod ingest;
@@ -55,6 +58,7 @@ pub mod lockdown;
 pub mod outcome;
 pub mod pii;
 pub mod pipeline;
+pub mod preview;
 pub mod retention;
 pub mod runner;
 pub mod sandbox;

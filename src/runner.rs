@@ -183,6 +183,11 @@ async fn run_inner(plan: &Pipeline, env: &mut RunEnv<'_>, run_id: String) -> any
         (None, Outcome::Partial) => (RunOutcome::Partial, None),
     };
     env.store.run_finished(&run_id, env.clock.now(), outcome, class).context("cannot record the run end")?;
+    if let Some(api) = env.api {
+        if let Err(err) = api.observations().save(env.home) {
+            tracing::warn!(error = %format!("{err:#}"), "Cannot write the observations of Amazon's answers.");
+        }
+    }
     tracing::info!(outcome = outcome.as_str(), "Run finished.");
     Ok(Finished { report, error: error.map(|(_, err)| err) })
 }

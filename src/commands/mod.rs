@@ -11,6 +11,7 @@ pub mod audit;
 pub mod backup;
 pub mod config;
 pub mod credentials;
+pub mod doctor;
 pub mod gst;
 pub mod keys;
 pub mod labels;

@@ -17,6 +17,10 @@ pub struct RunArgs {
     /// Pipeline file.
     #[arg(default_value = DEFAULT_PIPELINE)]
     pub pipeline: PathBuf,
+    /// Only read from Amazon (search, slots) and print what would be booked or held; nothing is
+    /// booked, requested or stored (except the PII-free observations of Amazon's answers).
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// Validate, lock, log, open the store and vault, run, print the summary.
@@ -26,6 +30,9 @@ pub struct RunArgs {
 /// (exit 3 after retention), a lockdown (exit 5 after retention). Only an invalid app config, a
 /// second run holding the lock, or keys that cannot be opened stop it.
 pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
+    if args.dry_run {
+        return dry_run(session, &args);
+    }
     let (home, config) = (session.home(), &session.config);
     let invalid = pipeline::invalid;
     let (plan, invalid_pipeline) = match pipeline::load(&args.pipeline) {
@@ -66,4 +73,46 @@ pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
         Some(err) => Err(err),
         None => Ok(finished.report.outcome()),
     }
+}
+
+/// `dakiya run --dry-run`: reads only, prints per order what a run would do.
+fn dry_run(session: &Session, args: &RunArgs) -> anyhow::Result<Outcome> {
+    let plan = pipeline::load_or_invalid(&args.pipeline)?;
+    session::check_protection(&session.config)?;
+    let home = session.home();
+    crate::home::ensure(home)?;
+    let _lock = lock::try_acquire(home)?;
+    let store = if home.join(DB_FILE).is_file() { Some(Store::open_read_only(&home.join(DB_FILE))?) } else { None };
+    let api = session.client()?.ok_or_else(|| anyhow::Error::new(crate::spapi::Error::NoCredentials))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let now = session.clock.now();
+    let lines = rt.block_on(crate::preview::preview(&plan, &api, store.as_ref(), now))?;
+    api.observations().save(home)?;
+    println!(
+        "Dry run of {} at {} (nothing booked, requested or stored):",
+        plan.name,
+        now.with_timezone(&crate::clock::ist()).format("%d %b %H:%M IST")
+    );
+    println!("  {:<22} {:<10} {:>8}  {:<24} note", "order", "box", "grams", "pickup slot (IST)");
+    let mut would_hold = false;
+    for line in &lines {
+        let slot = line.slot.as_ref().map_or_else(
+            || "-".to_owned(),
+            |(start, method)| format!("{} {method}", start.with_timezone(&crate::clock::ist()).format("%a %d %b %H:%M")),
+        );
+        would_hold |= line.note.as_deref().is_some_and(|n| n.starts_with("would be held") || n.starts_with("would be quarantined"));
+        println!(
+            "  {:<22} {:<10} {:>8}  {:<24} {}",
+            line.order_id,
+            line.box_name.as_deref().unwrap_or("-"),
+            line.weight_g.map_or_else(|| "-".to_owned(), |w| format!("{w:.0}")),
+            slot,
+            line.note.as_deref().unwrap_or("")
+        );
+    }
+    if lines.is_empty() {
+        println!("  no order to book");
+    }
+    println!("What Amazon's answers showed (PII-free) is in {}.", home.join(crate::spapi::observe::OBSERVATIONS_FILE).display());
+    Ok(if would_hold { Outcome::Partial } else { Outcome::Done })
 }

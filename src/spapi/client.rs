@@ -144,6 +144,7 @@ pub struct SpApi {
     rdt: Mutex<HashMap<(String, String), CachedToken>>,
     limits: Limits,
     calls: Mutex<Vec<CallRecord>>,
+    observations: super::observe::Observations,
 }
 
 impl std::fmt::Debug for SpApi {
@@ -196,12 +197,18 @@ impl SpApi {
             rdt: Mutex::new(HashMap::new()),
             limits,
             calls: Mutex::new(Vec::new()),
+            observations: super::observe::Observations::default(),
         })
     }
 
     /// The marketplace id.
     pub fn marketplace_id(&self) -> &str {
         &self.opts.marketplace_id
+    }
+
+    /// What Amazon's answers showed (PII-free), for `<home>/amazon-observations.json`.
+    pub fn observations(&self) -> &super::observe::Observations {
+        &self.observations
     }
 
     /// How Easy Ship requests spell units (config `spapi.unit_spelling`).
@@ -461,7 +468,11 @@ impl SpApi {
                 self.limits.observe_rate(req.op, rate);
             }
             if (200..300).contains(&status) && !truncated {
+                self.observations.answer(req.op, &body);
                 return Ok(Reply { body });
+            }
+            if !(200..300).contains(&status) {
+                self.observations.errors(req.op, status, &body);
             }
             if truncated {
                 if req.retry_unknown && self.wait_to_retry(&mut backoff, attempt).await {

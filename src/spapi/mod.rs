@@ -12,6 +12,7 @@ mod client;
 pub mod error;
 pub mod limits;
 pub mod model;
+pub mod observe;
 mod ops;
 
 pub use client::{check_url, CallRecord, ClientOptions, Credentials, SpApi};

@@ -153,6 +153,18 @@ async fn fetch_feed_documents(
     let location = api.get_feed_document(result_document).await?;
     let xml = api.download(&location).await?;
     let processing = docs::report::parse(&xml)?;
+    let shape = if xml.windows(25).any(|w| w == b"<EasyShipProcessingReport") {
+        "EasyShipProcessingReport"
+    } else if xml.windows(15).any(|w| w == b"<AmazonEnvelope") {
+        "AmazonEnvelope"
+    } else {
+        "other"
+    };
+    api.observations().note("documents processing report root", shape);
+    api.observations().note("documents processing report counts reconcile", if processing.reconciles() { "yes" } else { "no" });
+    for (_, _, code) in &processing.errors {
+        api.observations().note("documents processing report error codes", code);
+    }
     let now = ctx.clock.now();
     // Per-message errors: those orders only.
     let mut errors: Vec<(String, String)> = Vec::new();
@@ -186,7 +198,17 @@ async fn fetch_feed_documents(
         let location = api.get_report_document(&doc_id).await?;
         let bytes = api.download(&location).await?;
         let owners = store_feeds::owners(ctx.store.conn(), &ok_orders)?;
+        api.observations().note("documents report file kind", &format!("{:?}", docs::sniff(&bytes)));
         let bundle = docs::split(&bytes, &owners)?;
+        for files in bundle.per_order.values() {
+            for (name, _) in files {
+                api.observations().note("documents per-order file extensions", name.rsplit('.').next().unwrap_or("none"));
+            }
+        }
+        for (name, _) in &bundle.shared {
+            api.observations()
+                .note("documents shared file extensions (folders not order or package ids)", name.rsplit('.').next().unwrap_or("none"));
+        }
         let deadlines = deadlines(ctx, &ok_orders)?;
         let deadline_of = |order_id: &str| deadlines.iter().find(|(o, _)| o == order_id).map(|(_, d)| *d);
         for (order_id, files) in &bundle.per_order {

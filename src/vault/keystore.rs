@@ -322,21 +322,7 @@ pub const STALE_PREFIX: &str = ".atomicwrite";
 /// destroyed key stays destroyed after a power cut. A killed write leaves a `.atomicwrite*`
 /// folder, which [`sweep_stale`] deletes at the start of the next run.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let file = atomicwrites::AtomicFile::new(path, atomicwrites::AllowOverwrite);
-    file.write(|f| {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt as _;
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-        f.write_all(bytes)?;
-        crate::testing::checkpoint("keystore-write");
-        Ok(())
-    })
-    .map_err(|err| match err {
-        atomicwrites::Error::Internal(e) | atomicwrites::Error::User(e) => e,
-    })
+    crate::home::write_durably(path, bytes, Some("keystore-write"))
 }
 
 /// Leftover temporary folders of killed [`write_atomic`] calls in `dir` (they may hold an old

@@ -15,6 +15,7 @@ mod crash;
 mod deletion;
 mod dialects;
 mod e2e;
+mod first_run;
 mod gst;
 mod labels;
 mod pipeline_files;
