@@ -1,4 +1,4 @@
-//! Ingestion of one order from Amazon: the PII boundary.
+//! Ingestion of orders from Amazon: the PII boundary.
 //!
 //! An [`Order`] arrives with the recipient in memory. Here it is split: the non-PII facts
 //! (statuses, amounts in paise, ship-to GST state code) go to the plain tables; every identifying
@@ -75,79 +75,114 @@ pub fn pii_deadline(
 
 /// Ingest one order inside the caller's transaction.
 pub fn ingest(conn: &Connection, cx: &mut IngestCtx<'_>, order: &Order) -> anyhow::Result<Ingested> {
-    let now = cx.now;
-    let amounts = match facts_and_items(order) {
-        Ok(parts) => parts,
-        Err(reason) => {
-            store_orders::quarantine(conn, &order.order_id, &reason, now)?;
-            return Ok(Ingested::Quarantined(reason));
-        }
-    };
-    let (mut facts, items) = amounts;
-    let known = store_orders::known(conn, &order.order_id)?;
-    if known.as_ref().is_some_and(|k| k.last_updated == Some(order.last_updated_time)) {
-        return Ok(Ingested::Unchanged);
-    }
-    let package = order.packages.first();
-    let detailed = package.and_then(|p| p.package_status.as_ref()).and_then(|s| s.detailed_status.clone());
-    let delivered_now = package
-        .and_then(|p| p.package_status.as_ref())
-        .is_some_and(|s| s.status == PackageState::Delivered || s.detailed_status.as_deref() == Some("DELIVERED"));
-    let previously_delivered = known.as_ref().and_then(|k| k.delivered_at);
-    facts.delivered_at = previously_delivered.or_else(|| delivered_now.then(|| order.last_updated_time.min(now)));
-    let cancelled = order.fulfillment.as_ref().is_some_and(|f| f.fulfillment_status == FulfillmentStatus::Cancelled);
-    let ending = detailed.as_deref().filter(|d| ENDINGS.contains(d));
-    facts.ended_at =
-        known.as_ref().and_then(|k| k.ended_at).or_else(|| (cancelled || ending.is_some()).then(|| order.last_updated_time.min(now)));
-    facts.end_reason = if cancelled { Some("cancelled".into()) } else { ending.map(|d| d.to_ascii_lowercase()) };
-    let deadline = pii_deadline(facts.purchase_date, facts.delivered_at, facts.ended_at, cx.retention);
-    store_orders::upsert(conn, &facts, &items, deadline, now)?;
+    let mut out = ingest_page(conn, cx, std::slice::from_ref(order))?;
+    out.pop().ok_or_else(|| anyhow::anyhow!("ingestion returned no outcome"))
+}
 
-    let mut sealed = 0;
-    let purged = known.as_ref().is_some_and(|k| k.pii_purged_at.is_some());
-    let due = purge_time(epoch_of(deadline)) <= now;
-    if cx.collect_pii && !purged && !due {
-        let mut values = Vec::new();
-        if let Some(addr) = order.recipient.as_ref().and_then(|r| r.delivery_address.as_ref()) {
-            let fields: [(PiiField, &Option<Pii>); 8] = [
-                (PiiField::RecipientName, &addr.name),
-                (PiiField::AddressLine1, &addr.address_line1),
-                (PiiField::AddressLine2, &addr.address_line2),
-                (PiiField::AddressLine3, &addr.address_line3),
-                (PiiField::City, &addr.city),
-                (PiiField::District, &addr.district_or_county),
-                (PiiField::PostalCode, &addr.postal_code),
-                (PiiField::Phone, &addr.phone),
-            ];
-            for (field, value) in fields {
-                if let Some(value) = value.as_ref().filter(|v| !v.expose().trim().is_empty()) {
-                    values.push(cx.vault.seal(&order.order_id, field, value, deadline, now)?);
+/// Ingest a page of orders inside the caller's transaction: one outcome per order, in order.
+/// The reads and writes are set-wise (a few statements per page, not per order: DuckDB's cost is
+/// per statement). An order id seen twice in the page is ingested once (the later copy is
+/// `Unchanged`).
+pub fn ingest_page(conn: &Connection, cx: &mut IngestCtx<'_>, orders: &[Order]) -> anyhow::Result<Vec<Ingested>> {
+    let now = cx.now;
+    let ids: Vec<&str> = orders.iter().map(|o| o.order_id.as_str()).collect();
+    let known_all = store_orders::known_many(conn, &ids)?;
+    let mut stored_pii = if cx.collect_pii { store_vault::for_orders(conn, &ids)? } else { Default::default() };
+    let mut seen = std::collections::HashSet::new();
+    let mut rows = Vec::new();
+    let mut values = Vec::new();
+    let mut fresh = Vec::new();
+    let mut unreadable = Vec::new();
+    let mut out = Vec::with_capacity(orders.len());
+    for order in orders {
+        if !seen.insert(order.order_id.as_str()) {
+            out.push(Ingested::Unchanged);
+            continue;
+        }
+        let (mut facts, items) = match facts_and_items(order) {
+            Ok(parts) => parts,
+            Err(reason) => {
+                store_orders::quarantine(conn, &order.order_id, &reason, now)?;
+                out.push(Ingested::Quarantined(reason));
+                continue;
+            }
+        };
+        let known = known_all.get(&order.order_id);
+        if known.is_some_and(|k| k.last_updated == Some(order.last_updated_time)) {
+            out.push(Ingested::Unchanged);
+            continue;
+        }
+        let package = order.packages.first();
+        let detailed = package.and_then(|p| p.package_status.as_ref()).and_then(|s| s.detailed_status.clone());
+        let delivered_now = package
+            .and_then(|p| p.package_status.as_ref())
+            .is_some_and(|s| s.status == PackageState::Delivered || s.detailed_status.as_deref() == Some("DELIVERED"));
+        let previously_delivered = known.and_then(|k| k.delivered_at);
+        facts.delivered_at = previously_delivered.or_else(|| delivered_now.then(|| order.last_updated_time.min(now)));
+        let cancelled = order.fulfillment.as_ref().is_some_and(|f| f.fulfillment_status == FulfillmentStatus::Cancelled);
+        let ending = detailed.as_deref().filter(|d| ENDINGS.contains(d));
+        facts.ended_at =
+            known.and_then(|k| k.ended_at).or_else(|| (cancelled || ending.is_some()).then(|| order.last_updated_time.min(now)));
+        facts.end_reason = if cancelled { Some("cancelled".into()) } else { ending.map(|d| d.to_ascii_lowercase()) };
+        let deadline = pii_deadline(facts.purchase_date, facts.delivered_at, facts.ended_at, cx.retention);
+        rows.push(store_orders::Upsert { facts, items, pii_deadline: deadline, known: known.is_some() });
+
+        let mut sealed = 0;
+        let purged = known.is_some_and(|k| k.pii_purged_at.is_some());
+        let due = purge_time(epoch_of(deadline)) <= now;
+        if cx.collect_pii && !purged && !due {
+            let mut mine = Vec::new();
+            if let Some(addr) = order.recipient.as_ref().and_then(|r| r.delivery_address.as_ref()) {
+                let fields: [(PiiField, &Option<Pii>); 8] = [
+                    (PiiField::RecipientName, &addr.name),
+                    (PiiField::AddressLine1, &addr.address_line1),
+                    (PiiField::AddressLine2, &addr.address_line2),
+                    (PiiField::AddressLine3, &addr.address_line3),
+                    (PiiField::City, &addr.city),
+                    (PiiField::District, &addr.district_or_county),
+                    (PiiField::PostalCode, &addr.postal_code),
+                    (PiiField::Phone, &addr.phone),
+                ];
+                for (field, value) in fields {
+                    if let Some(value) = value.as_ref().filter(|v| !v.expose().trim().is_empty()) {
+                        mine.push(cx.vault.seal(&order.order_id, field, value, deadline, now)?);
+                    }
                 }
             }
-        }
-        // Fields Amazon no longer sends (the phone after delivery) keep their value but follow
-        // the new deadline.
-        // A stored value that cannot be decrypted any more is deleted (and logged), never a
-        // reason to lose the rest of the page.
-        let mut unreadable = Vec::new();
-        for old in store_vault::for_order(conn, &order.order_id)? {
-            if old.deadline != deadline && !values.iter().any(|v| v.field == old.field) {
-                match cx.vault.reseal(&old, deadline, now) {
-                    Ok(sealed) => values.push(sealed),
-                    Err(err) if err.is_unreadable() => unreadable.push((old.order_id.clone(), old.field.clone())),
-                    Err(err) => return Err(err.into()),
+            // Fields Amazon no longer sends (the phone after delivery) keep their value but follow
+            // the new deadline. A stored value that cannot be decrypted any more is deleted (and
+            // logged), never a reason to lose the rest of the page.
+            let before = unreadable.len();
+            let had_pii = stored_pii.contains_key(&order.order_id);
+            for old in stored_pii.remove(&order.order_id).unwrap_or_default() {
+                if old.deadline != deadline && !mine.iter().any(|v| v.field == old.field) {
+                    match cx.vault.reseal(&old, deadline, now) {
+                        Ok(sealed) => mine.push(sealed),
+                        Err(err) if err.is_unreadable() => unreadable.push((old.order_id.clone(), old.field.clone())),
+                        Err(err) => return Err(err.into()),
+                    }
                 }
             }
+            if unreadable.len() > before {
+                tracing::error!(order_id = %order.order_id, values = unreadable.len() - before, "Stored customer data of this order could not be decrypted and was deleted; see `dakiya audit`.");
+            }
+            sealed = mine.iter().filter(|v| PiiField::from_name(&v.field).is_some()).count();
+            if had_pii {
+                values.extend(mine);
+            } else {
+                fresh.extend(mine);
+            }
         }
-        if !unreadable.is_empty() {
-            crate::store::retention::delete_rows(conn, &unreadable)?;
-            crate::store::retention::log(conn, now, None, "pii_unreadable", unreadable.len() as u64, "")?;
-            tracing::error!(order_id = %order.order_id, values = unreadable.len(), "Stored customer data of this order could not be decrypted and was deleted; see `dakiya audit`.");
-        }
-        sealed = values.iter().filter(|v| PiiField::from_name(&v.field).is_some()).count();
-        store_vault::put(conn, &values, now)?;
+        out.push(Ingested::Stored { new: known.is_none(), pii_fields: sealed, delivered: delivered_now && previously_delivered.is_none() });
     }
-    Ok(Ingested::Stored { new: known.is_none(), pii_fields: sealed, delivered: delivered_now && previously_delivered.is_none() })
+    store_orders::upsert_many(conn, &rows, now)?;
+    if !unreadable.is_empty() {
+        crate::store::retention::delete_rows(conn, &unreadable)?;
+        crate::store::retention::log(conn, now, None, "pii_unreadable", unreadable.len() as u64, "")?;
+    }
+    store_vault::put(conn, &values, now)?;
+    store_vault::put_new(conn, &fresh, now)?;
+    Ok(out)
 }
 
 fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String> {

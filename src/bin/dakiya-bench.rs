@@ -111,10 +111,15 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
     sb.advance(Duration::hours(2));
     let started = Instant::now();
     let mut runs = 0;
+    let mut stage_ms: BTreeMap<String, u64> = BTreeMap::new();
     // With faults a run may stop early; the next run finishes the work (as hourly runs would).
     loop {
         runs += 1;
-        let _ = run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await;
+        if let Ok(report) = run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await {
+            for (name, _, ms) in report.stages {
+                *stage_ms.entry(name).or_default() += ms;
+            }
+        }
         let scheduled =
             sb.journal().iter().filter(|e| e.op == "createScheduledPackage" && e.outcome.starts_with("created package")).count();
         if scheduled >= n - 1 || runs >= 5 {
@@ -133,7 +138,7 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
         &format!("<= {goal:.2}"),
         ratio <= goal,
     );
-    println!("    wall {wall:.2} s, floor {floor:.2} s at {scale}x Amazon's rates, {runs} run(s)");
+    println!("    wall {wall:.2} s, floor {floor:.2} s at {scale}x Amazon's rates, {runs} run(s); stages (ms): {stage_ms:?}");
     if faults == 0.0 {
         row("429 responses at correct pacing", throttled.to_string(), "0", throttled == 0);
     }
@@ -309,13 +314,26 @@ fn main() -> anyhow::Result<()> {
         dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
+    // An optional second argument picks benchmarks by name (`calls`, `wall`, `idle`, `vault`, `gst`).
+    let only = std::env::args().nth(2);
+    let want = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|o| o == name));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    rt.block_on(calls_per_order())?;
-    rt.block_on(wall_vs_floor(0.0))?;
-    rt.block_on(wall_vs_floor(0.2))?;
+    if want("calls") {
+        rt.block_on(calls_per_order())?;
+    }
+    if want("wall") {
+        rt.block_on(wall_vs_floor(0.0))?;
+        rt.block_on(wall_vs_floor(0.2))?;
+    }
     #[cfg(unix)]
-    rt.block_on(idle_run(&exe))?;
-    vault_bench()?;
-    gst_export(&exe)?;
+    if want("idle") {
+        rt.block_on(idle_run(&exe))?;
+    }
+    if want("vault") {
+        vault_bench()?;
+    }
+    if want("gst") {
+        gst_export(&exe)?;
+    }
     Ok(())
 }

@@ -12,7 +12,7 @@ use chrono::Duration as ChronoDuration;
 use serde::{Deserialize, Serialize};
 
 use super::{BuildCx, Held, RunCtx, StageReport};
-use crate::ingest::{ingest, IngestCtx, Ingested};
+use crate::ingest::{ingest_page, IngestCtx, Ingested};
 use crate::spapi::model::orders::parse_order;
 use crate::spapi::SearchOrdersQuery;
 use crate::store::orders as store_orders;
@@ -131,15 +131,13 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
         let outcome = ctx.store.tx(|conn| {
             let mut icx = IngestCtx { vault, retention, collect_pii, now };
             let mut out = Vec::new();
+            let mut parsed = Vec::new();
             for raw in page.orders {
                 match parse_order(raw) {
                     Ok(order) => {
-                        if !seen.insert(order.order_id.clone()) {
-                            continue;
+                        if seen.insert(order.order_id.clone()) {
+                            parsed.push(order);
                         }
-                        let last = order.last_updated_time;
-                        let result = ingest(conn, &mut icx, &order)?;
-                        out.push((order.order_id, Some(last), result));
                     }
                     Err(odd) => {
                         let reason = format!("quarantined: {}", odd.problem);
@@ -150,6 +148,8 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
                     }
                 }
             }
+            let results = ingest_page(conn, &mut icx, &parsed)?;
+            out.extend(parsed.into_iter().zip(results).map(|(order, result)| (order.order_id, Some(order.last_updated_time), result)));
             Ok(out)
         })?;
         for (order_id, last, result) in outcome {

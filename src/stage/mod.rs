@@ -256,6 +256,14 @@ impl StageReport {
     pub fn add(&mut self, name: &str, n: u64) {
         *self.counts.entry(name.to_owned()).or_default() += n;
     }
+
+    /// Fold another report (of part of the same stage) into this one.
+    pub fn merge(&mut self, other: StageReport) {
+        for (name, n) in other.counts {
+            *self.counts.entry(name).or_default() += n;
+        }
+        self.held.extend(other.held);
+    }
 }
 
 /// One problem with a stage's options: the key it is about, what is wrong, and a hint.

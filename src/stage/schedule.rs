@@ -5,10 +5,11 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 
 use super::{BuildCx, Held, RunCtx, StageReport};
-use crate::clock::ist;
+use crate::clock::{ist, Clock};
 use crate::spapi::model::easy_ship::{
     CreateScheduledPackageRequest, Dimensions, EasyShipCode, HandoverMethod, ListHandoverSlotsRequest, Package, PackageDetails, TimeSlot,
     Weight,
@@ -18,6 +19,7 @@ use crate::spapi::{Error as ApiError, SpApi};
 use crate::store::feeds as store_feeds;
 use crate::store::orders::{self as store_orders, PackageRow, Scheduled};
 use crate::store::states::PackageState;
+use crate::store::Store;
 
 /// How to choose among the offered handover slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,8 +297,20 @@ pub async fn run(config: &SchedulePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<
         let held: std::collections::HashSet<String> = ctx.store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
         rows.into_iter().filter(|p| !held.contains(&p.order_id)).take(config.max_orders_per_run as usize).collect()
     };
-    for pkg in sized {
-        schedule_one(api, config, ctx, &pkg, &mut report).await?;
+    // Up to SCHEDULE_IN_FLIGHT orders at a time, so a slow or failed call of one order (a
+    // timeout, a retry's backoff) is time another order's calls use; the token buckets stay the
+    // only pace. Each order's own steps keep their order (intent committed before create), and
+    // DuckDB writes never span an await, so orders never see each other's half-done work.
+    // The first order goes alone: a missing role or refused credentials stop the stage after
+    // that one order's calls, not after several in flight.
+    let (store, clock) = (ctx.store, ctx.clock);
+    let mut rest = sized.iter();
+    if let Some(first) = rest.next() {
+        report.merge(schedule_one(api, config, store, clock, first).await?);
+    }
+    let mut booked = futures_util::stream::iter(rest.map(|pkg| schedule_one(api, config, store, clock, pkg))).buffered(SCHEDULE_IN_FLIGHT);
+    while let Some(one) = booked.next().await {
+        report.merge(one?);
     }
     if config.documents_feed {
         request_documents(api, config, ctx, &mut report).await?;
@@ -345,19 +359,36 @@ fn refused(err: &ApiError) -> String {
     }
 }
 
+/// How many orders are booked at once.
+const SCHEDULE_IN_FLIGHT: usize = 3;
+
+/// Book one order: list its slots, choose, record the intent, create, record the package.
 async fn schedule_one(
     api: &SpApi,
     config: &SchedulePlan,
-    ctx: &mut RunCtx<'_>,
+    store: &Store,
+    clock: &dyn Clock,
+    pkg: &PackageRow,
+) -> anyhow::Result<StageReport> {
+    let mut report = StageReport::default();
+    book(api, config, store, clock, pkg, &mut report).await?;
+    Ok(report)
+}
+
+async fn book(
+    api: &SpApi,
+    config: &SchedulePlan,
+    store: &Store,
+    clock: &dyn Clock,
     pkg: &PackageRow,
     report: &mut StageReport,
 ) -> anyhow::Result<()> {
     let order_id = pkg.order_id.clone();
     let dims = Dimensions::cm_spelled(pkg.dims_cm.0, pkg.dims_cm.1, pkg.dims_cm.2, api.units());
     let weight = Weight::grams_spelled(pkg.weight_g, api.units());
-    let hold = |ctx: &mut RunCtx<'_>, report: &mut StageReport, reason: String| -> anyhow::Result<()> {
-        let now = ctx.clock.now();
-        ctx.store.tx(|conn| Ok(store_orders::hold(conn, &order_id, &reason, now)?))?;
+    let hold = |report: &mut StageReport, reason: String| -> anyhow::Result<()> {
+        let now = clock.now();
+        store.tx(|conn| Ok(store_orders::hold(conn, &order_id, &reason, now)?))?;
         tracing::warn!(order_id = %order_id, "Order held: it could not be scheduled.");
         report.held.push(Held { order_id: order_id.clone(), reason });
         Ok(())
@@ -373,22 +404,22 @@ async fn schedule_one(
         let slots = match api.list_handover_slots(&list).await {
             Ok(slots) => slots,
             Err(err) if err.is_fatal() => return Err(err).context("listHandoverSlots failed"),
-            Err(err @ ApiError::Api { .. }) => return hold(ctx, report, refused(&err)),
+            Err(err @ ApiError::Api { .. }) => return hold(report, refused(&err)),
             Err(err) => {
                 tracing::warn!(order_id = %order_id, error_class = err.class(), "listHandoverSlots failed; will retry next run.");
                 let reason = format!("listing pickup slots failed ({}); tried again next run", err.class());
-                ctx.store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
+                store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
                 report.add("failed_will_retry", 1);
                 return Ok(());
             }
         };
-        let now = ctx.clock.now();
-        let ship_by = store_orders::ship_by(ctx.store.conn(), &order_id)?;
+        let now = clock.now();
+        let ship_by = store_orders::ship_by(store.conn(), &order_id)?;
         let Some(slot) = choose_slot(&slots.time_slots, config, now, ship_by).cloned() else {
-            return hold(ctx, report, "no handover slot matches the pipeline's slot policy".into());
+            return hold(report, "no handover slot matches the pipeline's slot policy".into());
         };
         let method = slot.handover_method.as_ref().map(|m| m.as_str().to_owned());
-        ctx.store.tx(|conn| {
+        store.tx(|conn| {
             Ok(store_orders::set_intent(conn, &order_id, &slot.slot_id, slot.start_time, slot.end_time, method.as_deref(), now)?)
         })?;
         let create = CreateScheduledPackageRequest {
@@ -414,13 +445,13 @@ async fn schedule_one(
             }
             other => other,
         };
-        let now = ctx.clock.now();
+        let now = clock.now();
         match result {
             Ok(created) => {
                 let scheduled = scheduled_from(&created);
-                let ship_by = store_orders::ship_by(ctx.store.conn(), &order_id)?;
+                let ship_by = store_orders::ship_by(store.conn(), &order_id)?;
                 let late = matches!((scheduled.slot_start, ship_by), (Some(start), Some(by)) if start > by);
-                ctx.store.tx(|conn| {
+                store.tx(|conn| {
                     store_orders::set_scheduled(conn, &order_id, &scheduled, now)?;
                     store_orders::set_late(conn, &order_id, late)?;
                     store_orders::set_waiting(conn, &order_id, None)?;
@@ -437,19 +468,19 @@ async fn schedule_one(
             }
             Err(err) if err.easy_ship_code().is_some_and(|c| c.relist_slots()) && attempts < config.max_slot_retries => {
                 attempts += 1;
-                ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
+                store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
                 report.add("slots_relisted", 1);
             }
             Err(err) if err.is_fatal() => return Err(err).context("createScheduledPackage failed"),
             Err(err @ ApiError::Api { .. }) => {
-                ctx.store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
-                return hold(ctx, report, refused(&err));
+                store.tx(|conn| Ok(store_orders::revert_intent(conn, &order_id, now)?))?;
+                return hold(report, refused(&err));
             }
             Err(err) => {
                 // Outcome unknown: the intent stays; the next run asks Amazon and adopts or retries.
                 tracing::warn!(order_id = %order_id, error_class = err.class(), "createScheduledPackage outcome unknown; will reconcile next run.");
                 let reason = format!("booking outcome unknown ({}); checked with Amazon next run", err.class());
-                ctx.store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
+                store.tx(|conn| Ok(store_orders::set_waiting(conn, &order_id, Some(&reason))?))?;
                 report.add("failed_will_retry", 1);
                 return Ok(());
             }

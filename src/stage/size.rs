@@ -79,18 +79,25 @@ pub async fn run(config: &SizePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Stag
         };
         decisions.push((order_id, packed));
     }
-    // One transaction for the whole stage: all or nothing, and one commit instead of one per order.
+    // One transaction for the whole stage: all or nothing, and a few statements instead of a
+    // few per order (DuckDB's cost is per statement).
     ctx.store.tx(|conn| {
+        let sized: Vec<store_orders::Sized<'_>> = decisions
+            .iter()
+            .filter_map(|(order_id, packed)| {
+                packed.as_ref().ok().map(|p| store_orders::Sized {
+                    order_id,
+                    box_name: &p.box_name,
+                    dims_cm: p.dims_cm,
+                    weight_g: p.weight_g,
+                })
+            })
+            .collect();
+        store_orders::set_sized_many(conn, &sized, now)?;
         for (order_id, packed) in &decisions {
-            match packed {
-                Ok(p) => {
-                    store_orders::set_sized(conn, order_id, &p.box_name, p.dims_cm, p.weight_g, now)?;
-                    store_orders::release(conn, order_id)?;
-                }
-                Err(reason) => {
-                    store_orders::clear_sized(conn, order_id)?;
-                    store_orders::hold(conn, order_id, reason, now)?;
-                }
+            if let Err(reason) = packed {
+                store_orders::clear_sized(conn, order_id)?;
+                store_orders::hold(conn, order_id, reason, now)?;
             }
         }
         Ok(())

@@ -83,102 +83,227 @@ pub struct Known {
     pub last_updated: Option<DateTime<Utc>>,
 }
 
-/// Look up what is known about an order.
-pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT delivered_at, ended_at, pii_purged_at, last_updated FROM orders WHERE order_id = ?")?
-        .query_row([order_id], |row| {
-            Ok(Known { delivered_at: row.get(0)?, ended_at: row.get(1)?, pii_purged_at: row.get(2)?, last_updated: row.get(3)? })
-        })
-        .optional()?)
+/// Placeholders `(?, …, ?)` for `n` values.
+fn tuple(n: usize) -> String {
+    format!("({})", vec!["?"; n].join(", "))
 }
 
-/// Insert or update an order and replace its items. Keeps the first delivery and end times, the
-/// hold reason and the purge mark.
-pub fn upsert(
-    conn: &Connection,
-    o: &OrderFacts,
-    items: &[ItemFacts],
-    pii_deadline: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO orders (order_id, purchase_date, last_updated, order_status, easy_ship_status, is_easy_ship, is_business, is_cod,
-                             ship_state_code, state_unknown, total_paise, currency, delivered_at, ended_at, end_reason, pii_deadline,
-                             first_seen, updated_at, ship_by, cancel_requested)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (order_id) DO UPDATE SET
-             last_updated = excluded.last_updated,
-             order_status = excluded.order_status,
-             easy_ship_status = excluded.easy_ship_status,
-             is_easy_ship = excluded.is_easy_ship,
-             is_business = excluded.is_business,
-             is_cod = excluded.is_cod,
-             ship_state_code = COALESCE(excluded.ship_state_code, orders.ship_state_code),
-             state_unknown = CASE WHEN excluded.ship_state_code IS NOT NULL OR excluded.state_unknown THEN excluded.state_unknown ELSE orders.state_unknown END,
-             total_paise = COALESCE(excluded.total_paise, orders.total_paise),
-             currency = COALESCE(excluded.currency, orders.currency),
-             delivered_at = COALESCE(orders.delivered_at, excluded.delivered_at),
-             ended_at = COALESCE(orders.ended_at, excluded.ended_at),
-             end_reason = COALESCE(orders.end_reason, excluded.end_reason),
-             pii_deadline = excluded.pii_deadline,
-             updated_at = excluded.updated_at,
-             ship_by = COALESCE(excluded.ship_by, orders.ship_by),
-             cancel_requested = orders.cancel_requested OR excluded.cancel_requested",
-    )?
-    .execute(params![
-            o.order_id,
-            o.purchase_date,
-            o.last_updated,
-            o.order_status,
-            o.easy_ship_status,
-            o.is_easy_ship,
-            o.is_business,
-            o.is_cod,
-            o.ship_state_code,
-            o.state_unknown,
-            o.total_paise,
-            o.currency,
-            o.delivered_at,
-            o.ended_at,
-            o.end_reason,
-            pii_deadline,
-            now,
-            now,
-            o.ship_by,
-            o.cancel_requested
-        ])?;
-    if !items.is_empty() {
-        conn.prepare_cached("DELETE FROM order_items WHERE order_id = ?")?.execute([&o.order_id])?;
-        let mut stmt = conn.prepare_cached(
-            "INSERT INTO order_items (order_id, order_item_id, sku, asin, quantity, item_price_paise, item_tax_paise, shipping_paise, shipping_tax_paise, discount_paise)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )?;
-        for i in items {
-            stmt.execute(params![
-                o.order_id,
-                i.order_item_id,
-                i.sku,
-                i.asin,
-                i.quantity,
-                i.item_price_paise,
-                i.item_tax_paise,
-                i.shipping_paise,
-                i.shipping_tax_paise,
-                i.discount_paise
-            ])?;
+/// What is known about each of these orders (absent: never seen).
+pub fn known_many(conn: &Connection, order_ids: &[&str]) -> Result<std::collections::HashMap<String, Known>, StoreError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in order_ids.chunks(256) {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT order_id, delivered_at, ended_at, pii_purged_at, last_updated FROM orders WHERE order_id IN {}",
+            tuple(chunk.len())
+        ))?;
+        let rows = stmt.query_map(duckdb::params_from_iter(chunk), |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Known { delivered_at: row.get(1)?, ended_at: row.get(2)?, pii_purged_at: row.get(3)?, last_updated: row.get(4)? },
+            ))
+        })?;
+        for row in rows {
+            let (id, known) = row?;
+            out.insert(id, known);
         }
     }
-    if let Some(tracking) = &o.tracking_id {
-        conn.prepare_cached("UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)")?.execute(params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
-        )?;
-    } else if o.easy_ship_status.is_some() {
-        conn.prepare_cached(
-            "UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?",
-        )?
-        .execute(params![o.easy_ship_status, now, o.order_id, o.easy_ship_status])?;
+    Ok(out)
+}
+
+/// Look up what is known about an order.
+pub fn known(conn: &Connection, order_id: &str) -> Result<Option<Known>, StoreError> {
+    Ok(known_many(conn, &[order_id])?.remove(order_id))
+}
+
+/// One order to insert or update, with its items and PII deadline.
+#[derive(Debug, Clone)]
+pub struct Upsert {
+    /// The order's facts.
+    pub facts: OrderFacts,
+    /// Its items (replace the stored ones when not empty).
+    pub items: Vec<ItemFacts>,
+    /// Its PII deadline.
+    pub pii_deadline: DateTime<Utc>,
+    /// Already in the store (its items and package may need updating).
+    pub known: bool,
+}
+
+/// The order columns ingestion writes, in the order of [`upsert_many`]'s values.
+const ORDER_COLUMNS: [&str; 20] = [
+    "order_id",
+    "purchase_date",
+    "last_updated",
+    "order_status",
+    "easy_ship_status",
+    "is_easy_ship",
+    "is_business",
+    "is_cod",
+    "ship_state_code",
+    "state_unknown",
+    "total_paise",
+    "currency",
+    "delivered_at",
+    "ended_at",
+    "end_reason",
+    "pii_deadline",
+    "first_seen",
+    "updated_at",
+    "ship_by",
+    "cancel_requested",
+];
+
+/// The item columns ingestion writes.
+const ITEM_COLUMNS: [&str; 10] = [
+    "order_id",
+    "order_item_id",
+    "sku",
+    "asin",
+    "quantity",
+    "item_price_paise",
+    "item_tax_paise",
+    "shipping_paise",
+    "shipping_tax_paise",
+    "discount_paise",
+];
+
+/// Orders per multi-row statement (DuckDB's cost is per statement, not per row).
+const ROWS_PER_STATEMENT: usize = 40;
+
+/// Insert or update orders and replace their items, a few statements per page instead of a
+/// few per order. New orders (`known == false`) go through DuckDB's appender; known ones through
+/// a multi-row upsert that keeps the first delivery and end times, the hold reason and the purge
+/// mark. The order ids must be distinct.
+pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> Result<(), StoreError> {
+    let (fresh, known): (Vec<&Upsert>, Vec<&Upsert>) = orders.iter().partition(|u| !u.known);
+    if !fresh.is_empty() {
+        let mut app = conn.appender_with_columns("orders", &ORDER_COLUMNS)?;
+        for u in &fresh {
+            let o = &u.facts;
+            app.append_row(params![
+                o.order_id,
+                o.purchase_date,
+                o.last_updated,
+                o.order_status,
+                o.easy_ship_status,
+                o.is_easy_ship,
+                o.is_business,
+                o.is_cod,
+                o.ship_state_code,
+                o.state_unknown,
+                o.total_paise,
+                o.currency,
+                o.delivered_at,
+                o.ended_at,
+                o.end_reason,
+                u.pii_deadline,
+                now,
+                now,
+                o.ship_by,
+                o.cancel_requested
+            ])?;
+        }
+        app.flush()?;
+        drop(app);
+        append_items(conn, fresh.iter().flat_map(|u| u.items.iter().map(move |i| (u.facts.order_id.as_str(), i))))?;
     }
-    conn.prepare_cached("DELETE FROM quarantine WHERE order_id = ?")?.execute([&o.order_id])?;
+    let ids: Vec<&str> = orders.iter().map(|u| u.facts.order_id.as_str()).collect();
+    for chunk in ids.chunks(256) {
+        conn.prepare_cached(&format!("DELETE FROM quarantine WHERE order_id IN {}", tuple(chunk.len())))?
+            .execute(duckdb::params_from_iter(chunk))?;
+    }
+    for chunk in known.chunks(ROWS_PER_STATEMENT) {
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO orders ({}) VALUES {}
+             ON CONFLICT (order_id) DO UPDATE SET
+                 last_updated = excluded.last_updated,
+                 order_status = excluded.order_status,
+                 easy_ship_status = excluded.easy_ship_status,
+                 is_easy_ship = excluded.is_easy_ship,
+                 is_business = excluded.is_business,
+                 is_cod = excluded.is_cod,
+                 ship_state_code = COALESCE(excluded.ship_state_code, orders.ship_state_code),
+                 state_unknown = CASE WHEN excluded.ship_state_code IS NOT NULL OR excluded.state_unknown THEN excluded.state_unknown ELSE orders.state_unknown END,
+                 total_paise = COALESCE(excluded.total_paise, orders.total_paise),
+                 currency = COALESCE(excluded.currency, orders.currency),
+                 delivered_at = COALESCE(orders.delivered_at, excluded.delivered_at),
+                 ended_at = COALESCE(orders.ended_at, excluded.ended_at),
+                 end_reason = COALESCE(orders.end_reason, excluded.end_reason),
+                 pii_deadline = excluded.pii_deadline,
+                 updated_at = excluded.updated_at,
+                 ship_by = COALESCE(excluded.ship_by, orders.ship_by),
+                 cancel_requested = orders.cancel_requested OR excluded.cancel_requested",
+            ORDER_COLUMNS.join(", "),
+            vec![tuple(ORDER_COLUMNS.len()); chunk.len()].join(", ")
+        ))?;
+        let mut args: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(chunk.len() * 20);
+        for u in chunk {
+            let o = &u.facts;
+            args.extend([
+                &o.order_id as &dyn duckdb::ToSql,
+                &o.purchase_date,
+                &o.last_updated,
+                &o.order_status,
+                &o.easy_ship_status,
+                &o.is_easy_ship,
+                &o.is_business,
+                &o.is_cod,
+                &o.ship_state_code,
+                &o.state_unknown,
+                &o.total_paise,
+                &o.currency,
+                &o.delivered_at,
+                &o.ended_at,
+                &o.end_reason,
+                &u.pii_deadline,
+                &now,
+                &now,
+                &o.ship_by,
+                &o.cancel_requested,
+            ]);
+        }
+        stmt.execute(args.as_slice())?;
+
+        let replaced: Vec<&str> = chunk.iter().filter(|u| !u.items.is_empty()).map(|u| u.facts.order_id.as_str()).collect();
+        if !replaced.is_empty() {
+            conn.prepare_cached(&format!("DELETE FROM order_items WHERE order_id IN {}", tuple(replaced.len())))?
+                .execute(duckdb::params_from_iter(&replaced))?;
+        }
+        append_items(conn, chunk.iter().flat_map(|u| u.items.iter().map(move |i| (u.facts.order_id.as_str(), i))))?;
+        // Only an order already stored can have a package (`size` makes them).
+        for u in chunk {
+            let o = &u.facts;
+            if let Some(tracking) = &o.tracking_id {
+                conn.prepare_cached("UPDATE packages SET tracking_id = ?, package_status = COALESCE(?, package_status), updated_at = ? WHERE order_id = ? AND (tracking_id IS DISTINCT FROM ? OR package_status IS DISTINCT FROM ?)")?.execute(params![tracking, o.easy_ship_status, now, o.order_id, tracking, o.easy_ship_status],
+                )?;
+            } else if o.easy_ship_status.is_some() {
+                conn.prepare_cached(
+                    "UPDATE packages SET package_status = ?, updated_at = ? WHERE order_id = ? AND package_status IS DISTINCT FROM ?",
+                )?
+                .execute(params![o.easy_ship_status, now, o.order_id, o.easy_ship_status])?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Append items (their orders have none stored: new orders, or items just deleted).
+fn append_items<'a>(conn: &Connection, items: impl Iterator<Item = (&'a str, &'a ItemFacts)>) -> Result<(), StoreError> {
+    let mut app = conn.appender_with_columns("order_items", &ITEM_COLUMNS)?;
+    for (order_id, i) in items {
+        app.append_row(params![
+            order_id,
+            i.order_item_id,
+            i.sku,
+            i.asin,
+            i.quantity,
+            i.item_price_paise,
+            i.item_tax_paise,
+            i.shipping_paise,
+            i.shipping_tax_paise,
+            i.discount_paise
+        ])?;
+    }
+    app.flush()?;
     Ok(())
 }
 
@@ -306,23 +431,52 @@ pub fn orders_to_size(conn: &Connection) -> Result<Vec<String>, StoreError> {
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Record the chosen box (state `sized`).
-pub fn set_sized(
-    conn: &Connection,
-    order_id: &str,
-    box_name: &str,
-    dims: (f64, f64, f64),
-    weight_g: f64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
-         VALUES (?, 'sized', ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (order_id) DO UPDATE SET box = excluded.box, length_cm = excluded.length_cm, width_cm = excluded.width_cm,
-             height_cm = excluded.height_cm, weight_g = excluded.weight_g, updated_at = excluded.updated_at
-         WHERE packages.state = 'sized'",
-    )?
-    .execute(params![order_id, box_name, dims.0, dims.1, dims.2, weight_g, now, now])?;
+/// A box choice for one order.
+#[derive(Debug, Clone)]
+pub struct Sized<'a> {
+    /// Order.
+    pub order_id: &'a str,
+    /// Box name.
+    pub box_name: &'a str,
+    /// Dimensions, cm.
+    pub dims_cm: (f64, f64, f64),
+    /// Weight, g.
+    pub weight_g: f64,
+}
+
+/// Record box choices (a package in `sized`; a package already booked is left alone) and release
+/// the orders' holds: a few statements for the whole list.
+pub fn set_sized_many(conn: &Connection, sized: &[Sized<'_>], now: DateTime<Utc>) -> Result<(), StoreError> {
+    for chunk in sized.chunks(ROWS_PER_STATEMENT) {
+        let mut stmt = conn.prepare_cached(&format!(
+            "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
+             VALUES {}
+             ON CONFLICT (order_id) DO UPDATE SET box = excluded.box, length_cm = excluded.length_cm, width_cm = excluded.width_cm,
+                 height_cm = excluded.height_cm, weight_g = excluded.weight_g, updated_at = excluded.updated_at
+             WHERE packages.state = 'sized'",
+            vec!["(?, 'sized', ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ")
+        ))?;
+        let mut args: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(chunk.len() * 8);
+        for p in chunk {
+            args.extend([
+                &p.order_id as &dyn duckdb::ToSql,
+                &p.box_name,
+                &p.dims_cm.0,
+                &p.dims_cm.1,
+                &p.dims_cm.2,
+                &p.weight_g,
+                &now,
+                &now,
+            ]);
+        }
+        stmt.execute(args.as_slice())?;
+        let ids: Vec<&str> = chunk.iter().map(|p| p.order_id).collect();
+        conn.prepare_cached(&format!(
+            "UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id IN {} AND hold_reason IS NOT NULL",
+            tuple(ids.len())
+        ))?
+        .execute(duckdb::params_from_iter(&ids))?;
+    }
     Ok(())
 }
 

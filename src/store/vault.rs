@@ -38,6 +38,35 @@ pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(
     Ok(())
 }
 
+/// Insert sealed values of orders that have none yet (new orders), through DuckDB's appender:
+/// much cheaper than [`put`]'s upsert. A value that exists already fails the whole transaction.
+pub fn put_new(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(), StoreError> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut app = conn.appender("vault")?;
+    for v in values {
+        app.append_row(params![v.order_id, v.field, v.key_id, v.epoch, v.deadline, v.nonce, v.ciphertext, now])?;
+    }
+    app.flush()?;
+    Ok(())
+}
+
+/// Every sealed value of these orders, by order.
+pub fn for_orders(conn: &Connection, order_ids: &[&str]) -> Result<std::collections::HashMap<String, Vec<Sealed>>, StoreError> {
+    let mut out: std::collections::HashMap<String, Vec<Sealed>> = std::collections::HashMap::new();
+    for chunk in order_ids.chunks(256) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {COLUMNS} FROM vault WHERE order_id IN ({placeholders}) ORDER BY order_id, field"))?;
+        for row in stmt.query_map(duckdb::params_from_iter(chunk), row_to_sealed)? {
+            let sealed = row?;
+            out.entry(sealed.order_id.clone()).or_default().push(sealed);
+        }
+    }
+    Ok(out)
+}
+
 /// Every sealed value of one order.
 pub fn for_order(conn: &Connection, order_id: &str) -> Result<Vec<Sealed>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!("SELECT {COLUMNS} FROM vault WHERE order_id = ? ORDER BY field"))?;

@@ -17,6 +17,7 @@ mod dialects;
 mod e2e;
 mod first_run;
 mod gst;
+mod ingest;
 mod labels;
 mod pipeline_files;
 mod retention;
