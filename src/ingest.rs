@@ -91,7 +91,6 @@ pub fn ingest_page(conn: &Connection, cx: &mut IngestCtx<'_>, orders: &[Order]) 
     let mut seen = std::collections::HashSet::new();
     let mut rows = Vec::new();
     let mut values = Vec::new();
-    let mut fresh = Vec::new();
     let mut unreadable = Vec::new();
     let mut out = Vec::with_capacity(orders.len());
     for order in orders {
@@ -153,7 +152,6 @@ pub fn ingest_page(conn: &Connection, cx: &mut IngestCtx<'_>, orders: &[Order]) 
             // the new deadline. A stored value that cannot be decrypted any more is deleted (and
             // logged), never a reason to lose the rest of the page.
             let before = unreadable.len();
-            let had_pii = stored_pii.contains_key(&order.order_id);
             for old in stored_pii.remove(&order.order_id).unwrap_or_default() {
                 if old.deadline != deadline && !mine.iter().any(|v| v.field == old.field) {
                     match cx.vault.reseal(&old, deadline, now) {
@@ -167,11 +165,7 @@ pub fn ingest_page(conn: &Connection, cx: &mut IngestCtx<'_>, orders: &[Order]) 
                 tracing::error!(order_id = %order.order_id, values = unreadable.len() - before, "Stored customer data of this order could not be decrypted and was deleted; see `dakiya audit`.");
             }
             sealed = mine.iter().filter(|v| PiiField::from_name(&v.field).is_some()).count();
-            if had_pii {
-                values.extend(mine);
-            } else {
-                fresh.extend(mine);
-            }
+            values.extend(mine);
         }
         out.push(Ingested::Stored { new: known.is_none(), pii_fields: sealed, delivered: delivered_now && previously_delivered.is_none() });
     }
@@ -181,7 +175,6 @@ pub fn ingest_page(conn: &Connection, cx: &mut IngestCtx<'_>, orders: &[Order]) 
         crate::store::retention::log(conn, now, None, "pii_unreadable", unreadable.len() as u64, "")?;
     }
     store_vault::put(conn, &values, now)?;
-    store_vault::put_new(conn, &fresh, now)?;
     Ok(out)
 }
 

@@ -98,10 +98,19 @@ fn floor_secs(calls: &BTreeMap<&'static str, usize>, scale: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
-async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
+/// One 60-order run (more runs if faults stop one early): wall time, floor, 429s, stage times.
+struct Trial {
+    wall: f64,
+    floor: f64,
+    throttled: usize,
+    runs: usize,
+    stage_ms: BTreeMap<String, u64>,
+}
+
+async fn wall_trial(seed: u64, faults: f64) -> anyhow::Result<Trial> {
     let scale = 4.0;
     let n = 60;
-    let sb = sandbox(32, n, scale, faults).await?;
+    let sb = sandbox(seed, n, scale, faults).await?;
     let home = tempfile::tempdir()?;
     let pipeline = write_embedded(home.path())?;
     let mut config = sandbox_config(&sb, scale);
@@ -127,20 +136,40 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
         }
     }
     let wall = started.elapsed().as_secs_f64();
-    let calls = sp_calls(&sb, 0);
-    let floor = floor_secs(&calls, scale);
-    let ratio = wall / floor.max(1e-9);
+    let floor = floor_secs(&sp_calls(&sb, 0), scale);
     let throttled = sb.journal().iter().filter(|e| e.status == 429 && e.outcome == "throttled").count();
-    let goal = if faults > 0.0 { 1.5 } else { 1.10 };
+    Ok(Trial { wall, floor, throttled, runs, stage_ms })
+}
+
+/// Wall time over the rate-limit floor, the median of three seeded trials.
+async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
+    let mut trials = Vec::new();
+    for seed in [32, 33, 34] {
+        trials.push(wall_trial(seed, faults).await?);
+    }
+    let mut ratios: Vec<f64> = trials.iter().map(|t| t.wall / t.floor.max(1e-9)).collect();
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    let goal = if faults > 0.0 { 1.35 } else { 1.05 };
     row(
-        &format!("Run wall time / rate-limit floor, {} orders, {:.0} % faults", n, faults * 100.0),
-        format!("{ratio:.2}"),
-        &format!("<= {goal:.2}"),
-        ratio <= goal,
+        &format!("Run wall time / rate-limit floor, 60 orders, {:.0} % faults", faults * 100.0),
+        format!("{median:.3}"),
+        &format!("<= {goal:.2} (median of 3)"),
+        median <= goal,
     );
-    println!("    wall {wall:.2} s, floor {floor:.2} s at {scale}x Amazon's rates, {runs} run(s); stages (ms): {stage_ms:?}");
+    for t in &trials {
+        println!(
+            "    wall {:.2} s, floor {:.2} s at 4x Amazon's rates, ratio {:.3}, {} run(s); stages (ms): {:?}",
+            t.wall,
+            t.floor,
+            t.wall / t.floor.max(1e-9),
+            t.runs,
+            t.stage_ms
+        );
+    }
     if faults == 0.0 {
-        row("429 responses at correct pacing", throttled.to_string(), "0", throttled == 0);
+        let throttled: usize = trials.iter().map(|t| t.throttled).sum();
+        row("429 responses at correct pacing (3 runs)", throttled.to_string(), "0", throttled == 0);
     }
     Ok(())
 }

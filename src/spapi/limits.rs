@@ -176,8 +176,11 @@ fn quota(rate_per_sec: f64, burst: u32) -> Option<Quota> {
 /// Per-operation token buckets.
 pub struct Limits {
     scale: f64,
-    /// Fraction of the published rate we use, so clock jitter never provokes a 429.
-    margin: f64,
+    /// Tokens of each bucket never used: the local bucket holds `burst - cushion`, so dakiya is
+    /// always this many tokens behind Amazon's bucket and a request that arrives early by up to
+    /// one refill period (network jitter) still finds a token. (A rate margin would build such a
+    /// cushion only slowly, and cost its fraction of every run.)
+    cushion: u32,
     buckets: Mutex<HashMap<Op, Bucket>>,
 }
 
@@ -185,7 +188,7 @@ impl Limits {
     /// Buckets at the published rates × `scale` (1.0 for Amazon; larger for the sandbox).
     pub fn new(scale: f64) -> Self {
         let scale = if scale.is_finite() && scale > 0.0 { scale } else { 1.0 };
-        let limits = Limits { scale, margin: 0.97, buckets: Mutex::new(HashMap::new()) };
+        let limits = Limits { scale, cushion: 1, buckets: Mutex::new(HashMap::new()) };
         for op in Op::ALL {
             if let Some((rate, burst)) = op.published_limit() {
                 limits.install(op, rate, burst);
@@ -195,10 +198,15 @@ impl Limits {
     }
 
     fn install(&self, op: Op, rate: f64, burst: u32) {
-        if let Some(q) = quota(rate * self.scale * self.margin, burst) {
+        if let Some(q) = quota(rate * self.scale, self.local_burst(burst)) {
             let bucket = Bucket { limiter: Arc::new(RateLimiter::direct(q)), rate };
             self.buckets.lock().insert(op, bucket);
         }
+    }
+
+    /// The local bucket's size: Amazon's burst less the cushion, at least one.
+    fn local_burst(&self, burst: u32) -> u32 {
+        burst.saturating_sub(self.cushion).max(1)
     }
 
     /// Wait until `op` may be called.
@@ -241,8 +249,9 @@ impl Limits {
             let limiter = Arc::clone(&bucket.limiter);
             drop(buckets);
             let level = replay(history.iter().filter(|(o, _)| *o == op).map(|(_, t)| *t), now, rate, burst);
+            // The local bucket (cushion tokens smaller) starts as far below full as Amazon's is.
             let used = (f64::from(burst) - level).ceil().max(0.0) as u32;
-            if let Some(n) = NonZeroU32::new(used.min(burst)) {
+            if let Some(n) = NonZeroU32::new(used.min(self.local_burst(burst))) {
                 // Drain the cells Amazon's bucket is missing; refills continue at the local rate.
                 let _ = limiter.check_n(n);
             }

@@ -66,35 +66,35 @@ pub async fn run(config: &SizePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Stag
     let boxes = &config.boxes;
     let now = ctx.clock.now();
     let mut report = StageReport::default();
-    let mut decisions: Vec<(String, Result<catalog::Packed, String>)> = Vec::new();
-    for order_id in store_orders::orders_to_size(ctx.store.conn())? {
-        let items = store_orders::items(ctx.store.conn(), &order_id)?;
-        let missing_sku = items.iter().any(|(_, sku, _)| sku.is_none());
+    let mut decisions: Vec<(String, bool, Result<catalog::Packed, String>)> = Vec::new();
+    for order in store_orders::to_size(ctx.store.conn())? {
+        let missing_sku = order.items.iter().any(|(_, sku, _)| sku.is_none());
         let lines: Vec<Line<'_>> =
-            items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
+            order.items.iter().filter_map(|(_, sku, qty)| sku.as_deref().map(|sku| Line { sku, quantity: *qty })).collect();
         let packed: Result<catalog::Packed, String> = if missing_sku {
             Err("an item has no SKU".to_owned())
         } else {
             catalog::pack(&lines, catalog, boxes, config.padding_mm).map_err(|e| e.to_string())
         };
-        decisions.push((order_id, packed));
+        decisions.push((order.order_id, order.has_package, packed));
     }
     // One transaction for the whole stage: all or nothing, and a few statements instead of a
     // few per order (DuckDB's cost is per statement).
     ctx.store.tx(|conn| {
         let sized: Vec<store_orders::Sized<'_>> = decisions
             .iter()
-            .filter_map(|(order_id, packed)| {
+            .filter_map(|(order_id, has_package, packed)| {
                 packed.as_ref().ok().map(|p| store_orders::Sized {
                     order_id,
                     box_name: &p.box_name,
                     dims_cm: p.dims_cm,
                     weight_g: p.weight_g,
+                    has_package: *has_package,
                 })
             })
             .collect();
         store_orders::set_sized_many(conn, &sized, now)?;
-        for (order_id, packed) in &decisions {
+        for (order_id, _, packed) in &decisions {
             if let Err(reason) = packed {
                 store_orders::clear_sized(conn, order_id)?;
                 store_orders::hold(conn, order_id, reason, now)?;
@@ -102,7 +102,7 @@ pub async fn run(config: &SizePlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Stag
         }
         Ok(())
     })?;
-    for (order_id, packed) in decisions {
+    for (order_id, _, packed) in decisions {
         match packed {
             Ok(_) => report.add("sized", 1),
             Err(reason) => {

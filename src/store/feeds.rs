@@ -141,10 +141,15 @@ pub fn documents_outcome(
     report_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut done = conn
-        .prepare_cached("UPDATE packages SET docs_state = ?, docs_error = NULL, docs_retry_at = NULL WHERE order_id = ? AND feed_id = ?")?;
-    for order_id in outcome.done {
-        done.execute(params![DocsState::Stored, order_id, local_id])?;
+    // The common case (documents stored) in a few statements, not one per order.
+    for chunk in outcome.done.chunks(256) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let mut args: Vec<&dyn duckdb::ToSql> = vec![&DocsState::Stored, &local_id];
+        args.extend(chunk.iter().map(|id| id as &dyn duckdb::ToSql));
+        conn.prepare_cached(&format!(
+            "UPDATE packages SET docs_state = ?, docs_error = NULL, docs_retry_at = NULL WHERE feed_id = ? AND order_id IN ({placeholders})"
+        ))?
+        .execute(args.as_slice())?;
     }
     let mut retry = conn.prepare_cached(
         "UPDATE packages SET docs_state = NULL, feed_id = NULL, docs_attempts = coalesce(docs_attempts, 0) + 1, docs_error = ?, docs_retry_at = ? WHERE order_id = ?",

@@ -156,22 +156,26 @@ impl Store {
         if found > SCHEMA_VERSION {
             return Err(StoreError::Newer { path: self.path.clone(), found, supported: SCHEMA_VERSION });
         }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        // Every pending migration in one transaction: the database is either at the old version
+        // or at the new one, never in between (and a new database costs one commit, not five).
+        let failed = |version: i64| move |source| StoreError::Migrate { path: self.path.clone(), version, source };
+        let tx = self.conn.unchecked_transaction().map_err(failed(found + 1))?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS dakiya_schema (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
+        )
+        .map_err(failed(found + 1))?;
         for (idx, sql) in MIGRATIONS.iter().enumerate() {
             let version = idx as i64 + 1;
             if version <= found {
                 continue;
             }
-            let apply = || -> Result<(), duckdb::Error> {
-                let tx = self.conn.unchecked_transaction()?;
-                tx.execute_batch(
-                    "CREATE TABLE IF NOT EXISTS dakiya_schema (version BIGINT NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)",
-                )?;
-                tx.execute_batch(sql)?;
-                tx.execute("INSERT INTO dakiya_schema (version) VALUES (?)", [version])?;
-                tx.commit()
-            };
-            apply().map_err(|source| StoreError::Migrate { path: self.path.clone(), version, source })?;
+            tx.execute_batch(sql).map_err(failed(version))?;
+            tx.execute("INSERT INTO dakiya_schema (version) VALUES (?)", [version]).map_err(failed(version))?;
         }
+        tx.commit().map_err(failed(SCHEMA_VERSION))?;
         Ok(())
     }
 

@@ -420,15 +420,45 @@ pub fn package(conn: &Connection, order_id: &str) -> Result<Option<PackageRow>, 
     Ok(conn.query_row(&format!("SELECT {PACKAGE_COLUMNS} FROM packages WHERE order_id = ?"), [order_id], package_row).optional()?)
 }
 
-/// Orders that need a box: Easy Ship, unshipped, not yet scheduled (held ones are re-checked).
-pub fn orders_to_size(conn: &Connection) -> Result<Vec<String>, StoreError> {
+/// An order `size` works on: unshipped Easy Ship, no package yet or one still only sized.
+#[derive(Debug, Clone)]
+pub struct ToSize {
+    /// Order.
+    pub order_id: String,
+    /// It has a package row already (sized in an earlier run).
+    pub has_package: bool,
+    /// Its items: `(order_item_id, sku, quantity)`.
+    pub items: Vec<(String, Option<String>, i64)>,
+}
+
+/// The orders to size, oldest first, each with its items: one query.
+pub fn to_size(conn: &Connection) -> Result<Vec<ToSize>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT o.order_id FROM orders o LEFT JOIN packages p USING (order_id)
+        "SELECT o.order_id, p.order_id IS NOT NULL, i.order_item_id, i.sku, i.quantity
+         FROM orders o LEFT JOIN packages p USING (order_id) LEFT JOIN order_items i USING (order_id)
          WHERE o.is_easy_ship AND o.order_status = 'UNSHIPPED' AND (p.order_id IS NULL OR p.state = 'sized')
-         ORDER BY o.purchase_date, o.order_id",
+         ORDER BY o.purchase_date, o.order_id, i.order_item_id",
     )?;
-    let rows = stmt.query_map([], |row| row.get(0))?;
-    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    let rows = stmt.query_map([], |row| {
+        Ok((
+            row.get::<_, String>(0)?,
+            row.get::<_, bool>(1)?,
+            row.get::<_, Option<String>>(2)?,
+            row.get::<_, Option<String>>(3)?,
+            row.get::<_, Option<i64>>(4)?,
+        ))
+    })?;
+    let mut out: Vec<ToSize> = Vec::new();
+    for row in rows {
+        let (order_id, has_package, item_id, sku, quantity) = row?;
+        if out.last().is_none_or(|last| last.order_id != order_id) {
+            out.push(ToSize { order_id, has_package, items: Vec::new() });
+        }
+        if let (Some(item_id), Some(last)) = (item_id, out.last_mut()) {
+            last.items.push((item_id, sku, quantity.unwrap_or(0)));
+        }
+    }
+    Ok(out)
 }
 
 /// A box choice for one order.
@@ -442,12 +472,25 @@ pub struct Sized<'a> {
     pub dims_cm: (f64, f64, f64),
     /// Weight, g.
     pub weight_g: f64,
+    /// A package row exists already (re-sized); otherwise one is appended.
+    pub has_package: bool,
 }
 
 /// Record box choices (a package in `sized`; a package already booked is left alone) and release
 /// the orders' holds: a few statements for the whole list.
 pub fn set_sized_many(conn: &Connection, sized: &[Sized<'_>], now: DateTime<Utc>) -> Result<(), StoreError> {
-    for chunk in sized.chunks(ROWS_PER_STATEMENT) {
+    let (existing, fresh): (Vec<&Sized<'_>>, Vec<&Sized<'_>>) = sized.iter().partition(|p| p.has_package);
+    if !fresh.is_empty() {
+        let mut app = conn.appender_with_columns(
+            "packages",
+            &["order_id", "state", "box", "length_cm", "width_cm", "height_cm", "weight_g", "sized_at", "updated_at"],
+        )?;
+        for p in &fresh {
+            app.append_row(params![p.order_id, "sized", p.box_name, p.dims_cm.0, p.dims_cm.1, p.dims_cm.2, p.weight_g, now, now])?;
+        }
+        app.flush()?;
+    }
+    for chunk in existing.chunks(ROWS_PER_STATEMENT) {
         let mut stmt = conn.prepare_cached(&format!(
             "INSERT INTO packages (order_id, state, box, length_cm, width_cm, height_cm, weight_g, sized_at, updated_at)
              VALUES {}
@@ -470,12 +513,14 @@ pub fn set_sized_many(conn: &Connection, sized: &[Sized<'_>], now: DateTime<Utc>
             ]);
         }
         stmt.execute(args.as_slice())?;
-        let ids: Vec<&str> = chunk.iter().map(|p| p.order_id).collect();
+    }
+    let ids: Vec<&str> = sized.iter().map(|p| p.order_id).collect();
+    for chunk in ids.chunks(256) {
         conn.prepare_cached(&format!(
             "UPDATE orders SET hold_reason = NULL, held_at = NULL WHERE order_id IN {} AND hold_reason IS NOT NULL",
-            tuple(ids.len())
+            tuple(chunk.len())
         ))?
-        .execute(duckdb::params_from_iter(&ids))?;
+        .execute(duckdb::params_from_iter(chunk))?;
     }
     Ok(())
 }

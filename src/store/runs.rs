@@ -99,13 +99,15 @@ impl Store {
         if calls.is_empty() {
             return Ok(());
         }
+        // DuckDB's appender: one cheap batch instead of a statement per call.
         let tx = self.conn().unchecked_transaction()?;
         {
-            let mut stmt = tx.prepare(
-                "INSERT INTO api_calls (run_id, called_at, operation, http_status, request_id, duration_ms, attempt, error_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            let mut app = tx.appender_with_columns(
+                "api_calls",
+                &["run_id", "called_at", "operation", "http_status", "request_id", "duration_ms", "attempt", "error_class"],
             )?;
             for c in calls {
-                stmt.execute(params![
+                app.append_row(params![
                     run_id,
                     c.at,
                     c.op.name(),
@@ -116,6 +118,7 @@ impl Store {
                     c.error_class
                 ])?;
             }
+            app.flush()?;
         }
         tx.commit()?;
         Ok(())

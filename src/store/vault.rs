@@ -21,10 +21,35 @@ fn row_to_sealed(row: &duckdb::Row<'_>) -> duckdb::Result<Sealed> {
 
 const COLUMNS: &str = "order_id, field, key_id, epoch, deadline, nonce, ciphertext";
 
-/// Insert or replace sealed values (inside the caller's transaction), up to 64 rows per statement
-/// (DuckDB's cost is per statement, not per row).
+/// Insert or replace sealed values (inside the caller's transaction). Values whose
+/// `(order_id, field)` is not stored yet (the common case: new orders, new labels) go through
+/// DuckDB's appender; the rest replace theirs, up to 64 rows per statement (DuckDB's cost is per
+/// statement, not per row).
 pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(), StoreError> {
-    for chunk in values.chunks(64) {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let mut ids: Vec<&str> = values.iter().map(|v| v.order_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut stored = std::collections::HashSet::new();
+    for chunk in ids.chunks(256) {
+        let placeholders = vec!["?"; chunk.len()].join(", ");
+        let mut stmt = conn.prepare_cached(&format!("SELECT order_id, field FROM vault WHERE order_id IN ({placeholders})"))?;
+        for row in stmt.query_map(duckdb::params_from_iter(chunk), |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))? {
+            stored.insert(row?);
+        }
+    }
+    let (replace, fresh): (Vec<&Sealed>, Vec<&Sealed>) =
+        values.iter().partition(|v| stored.contains(&(v.order_id.clone(), v.field.clone())));
+    if !fresh.is_empty() {
+        let mut app = conn.appender("vault")?;
+        for v in fresh {
+            app.append_row(params![v.order_id, v.field, v.key_id, v.epoch, v.deadline, v.nonce, v.ciphertext, now])?;
+        }
+        app.flush()?;
+    }
+    for chunk in replace.chunks(64) {
         let placeholders = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut stmt = conn.prepare_cached(&format!(
             "INSERT OR REPLACE INTO vault (order_id, field, key_id, epoch, deadline, nonce, ciphertext, sealed_at) VALUES {placeholders}"
@@ -35,20 +60,6 @@ pub fn put(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(
         }
         stmt.execute(args.as_slice())?;
     }
-    Ok(())
-}
-
-/// Insert sealed values of orders that have none yet (new orders), through DuckDB's appender:
-/// much cheaper than [`put`]'s upsert. A value that exists already fails the whole transaction.
-pub fn put_new(conn: &Connection, values: &[Sealed], now: DateTime<Utc>) -> Result<(), StoreError> {
-    if values.is_empty() {
-        return Ok(());
-    }
-    let mut app = conn.appender("vault")?;
-    for v in values {
-        app.append_row(params![v.order_id, v.field, v.key_id, v.epoch, v.deadline, v.nonce, v.ciphertext, now])?;
-    }
-    app.flush()?;
     Ok(())
 }
 
