@@ -13,6 +13,56 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Deserialize;
 
+/// Unit quantity codes of the GST returns, `(code, the tool's label)`: Table 12 writes
+/// `PCS-PIECES` (docs/gst-rules.md gives the source of the list).
+pub const UQC: &[(&str, &str)] = &[
+    ("BAG", "BAGS"),
+    ("BAL", "BALE"),
+    ("BDL", "BUNDLES"),
+    ("BKL", "BUCKLES"),
+    ("BOU", "BILLION OF UNITS"),
+    ("BOX", "BOX"),
+    ("BTL", "BOTTLES"),
+    ("BUN", "BUNCHES"),
+    ("CAN", "CANS"),
+    ("CBM", "CUBIC METERS"),
+    ("CCM", "CUBIC CENTIMETERS"),
+    ("CMS", "CENTIMETERS"),
+    ("CTN", "CARTONS"),
+    ("DOZ", "DOZENS"),
+    ("DRM", "DRUMS"),
+    ("GGK", "GREAT GROSS"),
+    ("GMS", "GRAMMES"),
+    ("GRS", "GROSS"),
+    ("GYD", "GROSS YARDS"),
+    ("KGS", "KILOGRAMS"),
+    ("KLR", "KILOLITRE"),
+    ("KME", "KILOMETRE"),
+    ("LTR", "LITRES"),
+    ("MLT", "MILILITRE"),
+    ("MTR", "METERS"),
+    ("MTS", "METRIC TON"),
+    ("NOS", "NUMBERS"),
+    ("OTH", "OTHERS"),
+    ("PAC", "PACKS"),
+    ("PCS", "PIECES"),
+    ("PRS", "PAIRS"),
+    ("QTL", "QUINTAL"),
+    ("ROL", "ROLLS"),
+    ("SET", "SETS"),
+    ("SQF", "SQUARE FEET"),
+    ("SQM", "SQUARE METERS"),
+    ("SQY", "SQUARE YARDS"),
+    ("TBS", "TABLETS"),
+    ("TGM", "TEN GROSS"),
+    ("THD", "THOUSANDS"),
+    ("TON", "TONNES"),
+    ("TUB", "TUBES"),
+    ("UGS", "US GALLONS"),
+    ("UNT", "UNITS"),
+    ("YDS", "YARDS"),
+];
+
 /// One catalogue row.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CatalogItem {
@@ -22,8 +72,19 @@ pub struct CatalogItem {
     pub title: String,
     /// HSN code.
     pub hsn: String,
-    /// GST rate in percent (0, 3, 5, 12, 18, 28, …).
+    /// GST rate in percent on and after `gst_rate_from` (or always, without it): 0, 0.25, 3, 5,
+    /// 18, 40, … (the slabs in force since 22 September 2025; docs/gst-rules.md).
     pub gst_rate: f64,
+    /// The day `gst_rate` took effect (India date, `2025-09-22`); before it `gst_rate_before`
+    /// applies. Empty: `gst_rate` always.
+    #[serde(default, deserialize_with = "empty_date")]
+    pub gst_rate_from: Option<chrono::NaiveDate>,
+    /// The rate before `gst_rate_from` (e.g. 12 for a mug until 21 September 2025).
+    #[serde(default, deserialize_with = "empty_f64")]
+    pub gst_rate_before: Option<f64>,
+    /// Unit quantity code for the HSN summary (`PCS`, `NOS`, `KGS`, …; empty = `PCS`).
+    #[serde(default, deserialize_with = "empty_string")]
+    pub uqc: Option<String>,
     /// Weight of one unit, grams.
     pub weight_g: f64,
     /// Length of one unit, cm.
@@ -35,6 +96,60 @@ pub struct CatalogItem {
     /// Force this box for orders of this SKU alone.
     #[serde(default)]
     pub r#box: Option<String>,
+}
+
+fn empty_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    Ok(text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()))
+}
+
+fn empty_date<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<chrono::NaiveDate>, D::Error> {
+    match empty_string(d)? {
+        None => Ok(None),
+        Some(t) => chrono::NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("gst_rate_from {t:?} is not a date like 2025-09-22"))),
+    }
+}
+
+fn empty_f64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match empty_string(d)? {
+        None => Ok(None),
+        Some(t) => t.parse().map(Some).map_err(|_| serde::de::Error::custom(format!("gst_rate_before {t:?} is not a number"))),
+    }
+}
+
+impl CatalogItem {
+    /// The current rate in basis points (5 % = 500).
+    pub fn rate_bp(&self) -> i64 {
+        (self.gst_rate * 100.0).round() as i64
+    }
+
+    /// The unit quantity code (`PCS` unless the catalogue says otherwise).
+    pub fn uqc_code(&self) -> &str {
+        self.uqc.as_deref().unwrap_or("PCS")
+    }
+
+    /// What is wrong with the row's GST columns, if anything.
+    fn gst_problem(&self) -> Option<String> {
+        let sku = &self.sku;
+        if !(4..=8).contains(&self.hsn.len()) || !self.hsn.bytes().all(|b| b.is_ascii_digit()) || self.hsn.len() % 2 == 1 {
+            return Some(format!("SKU {sku}: hsn {:?} must be 4, 6 or 8 digits", self.hsn));
+        }
+        let bad_rate = |r: f64| !(r.is_finite() && (0.0..=40.0).contains(&r));
+        if bad_rate(self.gst_rate) || self.gst_rate_before.is_some_and(bad_rate) {
+            return Some(format!("SKU {sku}: gst_rate must be a percentage from 0 to 40"));
+        }
+        if self.gst_rate_from.is_some() != self.gst_rate_before.is_some() {
+            return Some(format!(
+                "SKU {sku}: gst_rate_from and gst_rate_before go together (the day the rate changed, and the rate before it)"
+            ));
+        }
+        if !UQC.iter().any(|(code, _)| *code == self.uqc_code()) {
+            return Some(format!("SKU {sku}: uqc {:?} is not a GST unit quantity code (PCS, NOS, KGS, …)", self.uqc_code()));
+        }
+        None
+    }
 }
 
 /// One box.
@@ -93,6 +208,8 @@ impl Catalog {
                 Ok(item) => {
                     if [item.weight_g, item.length_cm, item.width_cm, item.height_cm].iter().any(|v| !(v.is_finite() && *v > 0.0)) {
                         problems.push(format!("line {line}: SKU {} needs positive weight and dimensions", item.sku));
+                    } else if let Some(problem) = item.gst_problem() {
+                        problems.push(format!("line {line}: {problem}"));
                     } else if items.insert(item.sku.clone(), item.clone()).is_some() {
                         problems.push(format!("line {line}: SKU {} appears twice", item.sku));
                     }

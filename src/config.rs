@@ -30,6 +30,8 @@ pub struct AppConfig {
     pub home: Option<PathBuf>,
     /// The seller's own business facts (not PII).
     pub seller: SellerConfig,
+    /// The GST export.
+    pub gst: GstConfig,
     /// Where and how to reach the Selling Partner API.
     pub spapi: SpApiConfig,
     /// How the keystore and credentials are protected.
@@ -96,6 +98,28 @@ pub struct SellerConfig {
 impl Default for SellerConfig {
     fn default() -> Self {
         Self { state_code: "24".into(), merchant_id: String::new() }
+    }
+}
+
+/// The GST export's facts (none of them PII: GSTINs of the seller and of Amazon are public).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GstConfig {
+    /// The seller's own GSTIN (for the GSTR-1 JSON; checked with its check character).
+    pub gstin: Option<String>,
+    /// Amazon's TCS GSTIN in the seller's state, for Table 14 (`eco.csv`): find it on the GST
+    /// portal under "TCS/TDS credit received". Missing: a loud warning in every export.
+    pub eco_gstin: Option<String>,
+    /// The e-commerce operator's name in Table 14.
+    pub eco_name: String,
+    /// HSN digits Table 12 needs: 4 with an aggregate annual turnover up to ₹5 crore, 6 above
+    /// (Notification 78/2020-CT).
+    pub hsn_digits: u8,
+}
+
+impl Default for GstConfig {
+    fn default() -> Self {
+        Self { gstin: None, eco_gstin: None, eco_name: "Amazon Seller Services Private Limited".into(), hsn_digits: 4 }
     }
 }
 
@@ -373,6 +397,19 @@ pub fn load(file: Option<&Path>) -> anyhow::Result<Loaded> {
         return Err(anyhow::Error::new(Invalid(format!(
             "config: seller.state_code = {:?} must be a two-digit GST state code such as \"24\" (Gujarat)",
             config.seller.state_code
+        ))));
+    }
+    for (key, value) in [("gst.gstin", &config.gst.gstin), ("gst.eco_gstin", &config.gst.eco_gstin)] {
+        if let Some(g) = value.as_deref() {
+            if let Err(err) = crate::gstin::validate(g) {
+                return Err(anyhow::Error::new(Invalid(format!("config: {key} = {g:?}: {err}"))));
+            }
+        }
+    }
+    if ![4, 6, 8].contains(&config.gst.hsn_digits) {
+        return Err(anyhow::Error::new(Invalid(format!(
+            "config: gst.hsn_digits = {} must be 4 (turnover up to ₹5 crore) or 6 (above)",
+            config.gst.hsn_digits
         ))));
     }
     Ok(Loaded { config, file })

@@ -174,7 +174,8 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let store = Store::open(home)?;
     let catalog = crate::catalog::Catalog::parse(CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
     let period = crate::gst::export::Period::month(&start.format("%Y-%m").to_string())?;
-    let manifest = crate::gst::export::export(&store, &catalog, &config.seller.state_code, &period, &home.join("gst-export"))?;
+    let settings = crate::gst::export::ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
+    let manifest = crate::gst::export::export(&store, &catalog, &settings, &period, &home.join("gst-export"))?;
     drop(store);
     print!("{}", crate::gst::export::summary(&manifest));
     let export_hits = canary_hits(&home.join("gst-export"), b"CANARY")?;

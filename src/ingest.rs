@@ -234,6 +234,13 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
             shipping_paise: sum("SHIPPING")?,
             shipping_tax_paise: shipping_tax,
             discount_paise: sum("DISCOUNT")?,
+            gift_wrap_paise: sum("GIFT_WRAP")?,
+            cod_fee_paise: sum("COD_FEE")?,
+            other_paise: sum("OTHER")?,
+            proceeds_total_paise: match &proceeds.proceeds_total {
+                Some(m) => Some(m.paise().map_err(|_| bad("proceedsTotal"))?),
+                None => None,
+            },
         });
     }
     Ok((facts, items))

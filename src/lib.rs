@@ -51,6 +51,7 @@ pub mod diagnostic;
 pub mod docs;
 pub mod doctor;
 pub mod gst;
+pub mod gstin;
 pub mod home;
 pub mod ingest;
 pub mod lock;

@@ -269,7 +269,9 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     let out = home.path().join("export");
     let before_rss = peak_rss_kb();
     let started = Instant::now();
-    let manifest = dakiya::gst::export::export(&store, &catalog, "24", &period, &out)?;
+    let gst = dakiya::config::GstConfig::default();
+    let settings = dakiya::gst::export::ExportSettings { seller_state: "24", gst: &gst };
+    let manifest = dakiya::gst::export::export(&store, &catalog, &settings, &period, &out)?;
     let ours = started.elapsed().as_secs_f64();
     let rss = peak_rss_kb().max(before_rss);
     let copy_file = home.path().join("copy.csv");

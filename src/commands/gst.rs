@@ -1,4 +1,5 @@
-//! `dakiya gst export`: the sales register and GSTR-1 sheets for the Chartered Accountant.
+//! `dakiya gst export`: the sales register and GSTR-1 sheets for the Chartered Accountant;
+//! `dakiya gst lock`: record an export as filed.
 
 #![allow(clippy::print_stdout)]
 
@@ -42,37 +43,76 @@ pub enum GstCommand {
         #[arg(long, default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
     },
+    /// Record an export as filed: its files' hashes and every line it reported. A filed period
+    /// is never exported again, and its lines are never reported in another period.
+    Lock {
+        /// The month filed: 2026-10.
+        #[arg(long, group = "when")]
+        period: Option<String>,
+        /// The quarter filed (quarterly filers): 2026-Q3.
+        #[arg(long, group = "when")]
+        quarter: Option<String>,
+        /// The export folder that was filed (default gst-<period>).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Pipeline whose `catalog` gave HSN and GST rates.
+        #[arg(long, default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+    },
 }
 
 /// Run a `gst` command.
 pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
-    let GstCommand::Export { period, quarter, fy, range, out, pipeline } = args.command;
+    use crate::gst::export::{default_out, export, lock, summary, ExportSettings, Period};
     let (home, config) = (session.home(), &session.config);
-    let (period, quarter, fy, range, pipeline_path) =
-        (period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref(), pipeline.as_path());
-    use crate::gst::export::{default_out, export, summary, Period};
     let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
-    let period = match (period, quarter, fy, range) {
-        (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
-        (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
-        (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
-        (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
-        _ => {
-            return Err(anyhow::Error::new(Invalid(
-                "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
-            )))
+    let settings = ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
+    match args.command {
+        GstCommand::Export { period, quarter, fy, range, out, pipeline } => {
+            let period = match (period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref()) {
+                (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
+                (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
+                (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
+                (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
+                _ => {
+                    return Err(anyhow::Error::new(Invalid(
+                        "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
+                    )))
+                }
+            };
+            let catalog = pipeline::load_or_invalid(&pipeline)?.load_catalog()?;
+            let store = open_store(home)?;
+            let out = out.unwrap_or_else(|| default_out(&period));
+            let manifest = export(&store.0, &catalog, &settings, &period, &out)?;
+            print!("{}", summary(&manifest));
+            println!("Written to {}", out.display());
+            Ok(Outcome::Done)
         }
-    };
-    let catalog = pipeline::load_or_invalid(pipeline_path)?.load_catalog()?;
+        GstCommand::Lock { period, quarter, dir, pipeline } => {
+            let period = match (period.as_deref(), quarter.as_deref()) {
+                (Some(p), None) => Period::month(p).map_err(invalid)?,
+                (None, Some(q)) => Period::quarter(q).map_err(invalid)?,
+                _ => return Err(anyhow::Error::new(Invalid("give exactly one of --period YYYY-MM, --quarter YYYY-Qn".into()))),
+            };
+            let catalog = pipeline::load_or_invalid(&pipeline)?.load_catalog()?;
+            let store = open_store(home)?;
+            let dir = dir.unwrap_or_else(|| default_out(&period));
+            let locked = lock(&store.0, &catalog, &settings, &period, &dir, session.clock.now()).map_err(invalid)?;
+            println!(
+                "{} recorded as filed: {} files, {} sale lines (never reported in another period).",
+                period.label, locked.files, locked.lines
+            );
+            Ok(Outcome::Done)
+        }
+    }
+}
+
+/// The store, with the run lock held so the hourly run stays out while the GST code reads a
+/// consistent store.
+fn open_store(home: &std::path::Path) -> anyhow::Result<(Store, lock::RunLock)> {
     if !home.join(DB_FILE).is_file() {
         anyhow::bail!("no database in {}: nothing to export yet", home.display());
     }
-    // The run lock keeps the hourly run out while the export reads a consistent store.
-    let _lock = lock::acquire_waiting(home, super::WAIT_FOR_RUN)?;
-    let store = Store::open(home)?;
-    let out = out.unwrap_or_else(|| default_out(&period));
-    let manifest = export(&store, &catalog, &config.seller.state_code, &period, &out)?;
-    print!("{}", summary(&manifest));
-    println!("Written to {}", out.display());
-    Ok(Outcome::Done)
+    let guard = lock::acquire_waiting(home, super::WAIT_FOR_RUN)?;
+    Ok((Store::open(home)?, guard))
 }

@@ -1,32 +1,37 @@
-//! `dakiya gst export`: the month, quarter or financial year for the Chartered Accountant.
+//! `dakiya gst export`: the month, quarter or financial year for the Chartered Accountant, and
+//! `dakiya gst lock`: a filed period recorded so it is never rewritten or reported twice.
 //!
-//! One folder: `sales-register.csv` (one row per order item), the GSTR-1 offline-tool sheets that
-//! apply (`b2cs.csv`, `b2cl.csv`, `hsn-b2c.csv`, `hsn-b2b.csv`, `docs.csv`, `eco.csv`) with the
-//! exact headers of `reference/gst.md` §2, and `manifest.json` (period, row counts, totals per tax
-//! head, SHA-256 of every file). UTF-8 with BOM and CRLF, so Excel opens them cleanly.
+//! One folder: `sales-register.csv` (one row per order item, UTF-8 with BOM for Excel), the
+//! GSTR-1 offline tool's section-wise CSVs (`b2cs.csv`, `b2cl.csv`, `hsn(b2b).csv` and
+//! `hsn(b2c).csv` from the May 2025 period, else `hsn.csv`, `docs.csv`, `eco.csv`: tool column
+//! order, no BOM, `dd-mmm-yyyy`, the tool's place-of-supply labels) and `manifest.json` (period,
+//! row counts, totals per tax head, SHA-256 of every file, the lists and warnings for the CA).
 //!
-//! Rules: money is integer paise inside and two decimals outside. Seller state (config) vs ship-to
-//! state code: same → CGST + SGST (CGST = tax ÷ 2 rounded down, SGST = the rest), else IGST. The
-//! tax is Amazon's where present; otherwise computed from the GST-inclusive line value as
-//! value × rate ÷ (100 + rate), rounded half up to the paisa. HSN and rate come from the SKU
-//! catalogue. B2CL: inter-state, invoice value above ₹2,50,000 (invoices to 31 July 2024) or
-//! ₹1,00,000 (from 1 August 2024). TCS columns are expectations (1 % to 9 July 2024, 0.5 % from
-//! 10 July 2024, on the taxable value), never ledger figures. Business orders are listed and
-//! flagged (their B2B rows need the buyer GSTIN, which dakiya does not hold). Unknown states are
-//! quarantined and listed, never guessed. Orders cancelled before an invoice are left out;
-//! cancelled invoices are counted in `docs.csv`. Rows stream from the store: seven years do not
-//! sit in memory.
+//! Rules (each with its source in docs/gst-rules.md; the SQL is `gst/sql/lines.sql`): money is
+//! integer paise inside and two decimals outside. A line belongs to the period of its invoice
+//! date; without an invoice it is listed and kept out. Whether Amazon's ITEM amount includes tax
+//! is decided per order from the proceeds totals; an order that adds up neither way is kept out.
+//! Each line's rate is Amazon's tax over the taxable value, snapped to the slabs in force on the
+//! invoice day, and compared with the date-effective catalogue. Business orders stay B2C (no
+//! buyer GSTIN) and are listed as B2B candidates. B2CL: inter-state, invoice value above
+//! ₹2,50,000 (to 31 July 2024) or ₹1,00,000 (from 1 August 2024). TCS columns are expectations.
+//! Unknown states and SKUs are quarantined and listed, never guessed. Rows stream from the
+//! store: seven years do not sit in memory.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
+use anyhow::Context as _;
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::Digest as _;
 
-pub use super::manifest::{default_out, summary, FileEntry, Manifest, Totals};
+pub use super::manifest::{default_out, summary, FileEntry, Lists, Manifest, Totals};
 pub use super::period::Period;
-use super::sheets::{dmy, pos, rate_text, reframe, Sheet};
+use super::sheets::{dmy, rate_text, reframe, Sheet};
 pub use super::sheets::{B2CL_HEADER, B2CS_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER};
+use super::states::{pos_label, uqc_label};
 use crate::catalog::Catalog;
+use crate::config::GstConfig;
 use crate::spapi::model::format_paise;
 use crate::store::gst::{Lines, Scratch, Section};
 use crate::store::Store;
@@ -35,34 +40,127 @@ fn totals(t: crate::store::gst::HeadTotals) -> Totals {
     Totals { taxable: t.0, igst: t.1, cgst: t.2, sgst: t.3, cess: 0 }
 }
 
+/// What an export needs besides the store and the period.
+#[derive(Debug, Clone)]
+pub struct ExportSettings<'a> {
+    /// The seller's two-digit state code.
+    pub seller_state: &'a str,
+    /// The `[gst]` config.
+    pub gst: &'a GstConfig,
+}
+
+/// A filed period is never exported again (its figures stand; later changes need amendment
+/// rows, which dakiya does not write yet), and no export overlaps one.
+fn refuse_filed(store: &Store, period: &Period) -> anyhow::Result<()> {
+    let filed = crate::store::gst::filed_periods(store)?;
+    if let Some(f) = filed.iter().find(|f| f.period == period.label) {
+        return Err(anyhow::Error::new(crate::outcome::Invalid(format!(
+            "{} was filed (`dakiya gst lock`): exporting it again would rewrite a filed return. Amendment rows (B2CSA/B2CLA/14A) are not written by dakiya yet: \
+             take changes to a filed period into the current period's return with your CA",
+            f.period
+        ))));
+    }
+    if let Some(f) = filed.iter().find(|f| f.from <= period.to && period.from <= f.to) {
+        return Err(anyhow::Error::new(crate::outcome::Invalid(format!(
+            "{} overlaps {}, which was filed: export periods that were not filed",
+            period.label, f.period
+        ))));
+    }
+    Ok(())
+}
+
+/// What `gst lock` recorded.
+#[derive(Debug, Clone)]
+pub struct Locked {
+    /// Sale lines recorded as filed.
+    pub lines: u64,
+    /// Files whose hashes were recorded.
+    pub files: usize,
+}
+
+/// `dakiya gst lock`: record the export in `dir` as filed. The folder's files must be exactly
+/// what its manifest lists (nobody edited them), and exporting the period again now must give
+/// the same bytes (the store has not changed since); then the period and every sale line it
+/// reported are recorded in one transaction.
+pub fn lock(
+    store: &Store,
+    catalog: &Catalog,
+    settings: &ExportSettings<'_>,
+    period: &Period,
+    dir: &Path,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Locked> {
+    refuse_filed(store, period)?;
+    let text = std::fs::read_to_string(dir.join("manifest.json")).with_context(|| format!("no manifest.json in {}", dir.display()))?;
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{}/manifest.json is not valid JSON", dir.display()))?;
+    if manifest["period"].as_str() != Some(period.label.as_str()) {
+        anyhow::bail!("{} holds the export of {}, not {}", dir.display(), manifest["period"], period.label);
+    }
+    let listed: Vec<(String, String)> = manifest["files"]
+        .as_array()
+        .map(|files| files.iter().filter_map(|f| Some((f["name"].as_str()?.to_owned(), f["sha256"].as_str()?.to_owned()))).collect())
+        .unwrap_or_default();
+    if listed.is_empty() {
+        anyhow::bail!("{}/manifest.json lists no files", dir.display());
+    }
+    for (name, sha) in &listed {
+        let bytes = std::fs::read(dir.join(name)).with_context(|| format!("{name} is missing from {}", dir.display()))?;
+        if hex::encode(sha2::Sha256::digest(&bytes)) != *sha {
+            anyhow::bail!("{name} in {} was changed after the export: export again and lock the new folder", dir.display());
+        }
+    }
+    let (from, to) = period.bounds_utc();
+    let again = tempfile::tempdir()?;
+    let scratch_dir = tempfile::tempdir()?;
+    let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
+    let fresh = export_with(&scratch, settings, period, again.path(), from, to)?;
+    for f in &fresh.files {
+        if !listed.iter().any(|(name, sha)| *name == f.name && *sha == f.sha256) {
+            anyhow::bail!(
+                "{} differs from what the store gives now ({} changed since the export): export again, check, and lock the new folder",
+                f.name,
+                period.label
+            );
+        }
+    }
+    let files = serde_json::to_string(&listed.iter().map(|(n, s)| serde_json::json!({ "name": n, "sha256": s })).collect::<Vec<_>>())?;
+    let lines = scratch.record_filed(&period.label, period.from, period.to, &files, now)?;
+    Ok(Locked { lines, files: listed.len() })
+}
+
+/// The day Table 12 splits into B2B and B2C tabs (the May 2025 period; docs/gst-rules.md).
+const HSN_SPLIT_FROM: (i32, u32, u32) = (2025, 5, 1);
+
 /// Export `period` into `out` (created; must not exist yet or be empty).
 ///
 /// The line computation runs inside DuckDB (into a scratch database on disk, so the store may be
 /// read-only and seven years can spill); the register is written by DuckDB's own `COPY … TO` and
 /// re-framed for Excel (BOM, CRLF) while streaming; the sheets are small `GROUP BY`s of the same
 /// lines (`store::gst`).
-pub fn export(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, out: &Path) -> anyhow::Result<Manifest> {
+pub fn export(store: &Store, catalog: &Catalog, settings: &ExportSettings<'_>, period: &Period, out: &Path) -> anyhow::Result<Manifest> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{} already exists and is not empty; choose another --out", out.display());
     }
+    refuse_filed(store, period)?;
     std::fs::create_dir_all(out)?;
     let (from, to) = period.bounds_utc();
     let scratch_dir = tempfile::Builder::new().prefix(".gst-scratch-").tempdir_in(out)?;
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
-    let manifest = export_with(&scratch, seller_state, period, out, from, to);
+    let manifest = export_with(&scratch, settings, period, out, from, to);
     drop(scratch);
     manifest
 }
 
 fn export_with(
     scratch: &Scratch<'_>,
-    seller_state: &str,
+    settings: &ExportSettings<'_>,
     period: &Period,
     out: &Path,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Manifest> {
-    let register_rows = scratch.compute_lines(seller_state, from, to)?;
+    let register_rows = scratch.compute_lines(settings.seller_state, &period.label, from, to)?;
     // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
     let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
     scratch.copy_register(tmp.path())?;
@@ -76,19 +174,28 @@ fn export_with(
             section_totals.insert(section.as_str().to_owned(), totals(scratch.totals(Lines::Section(section))?));
         }
     }
+    let eco_gstin = settings.gst.eco_gstin.clone().unwrap_or_default();
 
     let mut b2cs = Sheet::create(out, "b2cs.csv", &B2CS_HEADER)?;
     for (state, bp, taxable) in scratch.b2cs()? {
-        b2cs.row(["OE".to_owned(), pos(&state), String::new(), rate_text(bp), format_paise(taxable), format_paise(0), String::new()])?;
+        b2cs.row([
+            "OE".to_owned(),
+            pos_label(&state),
+            rate_text(bp),
+            String::new(),
+            format_paise(taxable),
+            format_paise(0),
+            String::new(),
+        ])?;
     }
     files.push(b2cs.finish()?);
     let mut b2cl = Sheet::create(out, "b2cl.csv", &B2CL_HEADER)?;
     for (inv, day, value, state, bp, taxable) in scratch.b2cl()? {
         b2cl.row([
-            inv.unwrap_or_default(),
+            inv,
             dmy(day),
             format_paise(value),
-            pos(&state),
+            pos_label(&state),
             String::new(),
             rate_text(bp),
             format_paise(taxable),
@@ -97,28 +204,39 @@ fn export_with(
         ])?;
     }
     files.push(b2cl.finish()?);
-    for (name, lines) in [("hsn-b2c.csv", Lines::B2c), ("hsn-b2b.csv", Lines::Section(Section::B2b))] {
+    let (y, m, d) = HSN_SPLIT_FROM;
+    let split = NaiveDate::from_ymd_opt(y, m, d).is_some_and(|day| period.from >= day);
+    let hsn_files: &[(&'static str, Lines)] =
+        if split { &[("hsn(b2b).csv", Lines::None), ("hsn(b2c).csv", Lines::Countable)] } else { &[("hsn.csv", Lines::Countable)] };
+    for (name, lines) in hsn_files {
         let mut sheet = Sheet::create(out, name, &HSN_HEADER)?;
-        for (hsn, bp, qty, value, taxable, igst, cgst, sgst) in scratch.hsn(lines)? {
+        for h in scratch.hsn(*lines)? {
             sheet.row([
-                hsn,
+                h.hsn,
                 String::new(),
-                "PCS-PIECES".into(),
-                format!("{qty}.00"),
-                format_paise(value),
-                rate_text(bp),
-                format_paise(taxable),
-                format_paise(igst),
-                format_paise(cgst),
-                format_paise(sgst),
+                uqc_label(&h.uqc),
+                format!("{}.00", h.quantity),
+                format_paise(h.value),
+                rate_text(h.rate_bp),
+                format_paise(h.taxable),
+                format_paise(h.igst),
+                format_paise(h.cgst),
+                format_paise(h.sgst),
                 format_paise(0),
             ])?;
         }
         files.push(sheet.finish()?);
     }
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
-    for (first, last, total, cancelled) in scratch.documents()? {
-        docs.row(["Invoices for outward supply".to_owned(), first, last, total.to_string(), cancelled.to_string()])?;
+    let series = scratch.documents()?;
+    for s in &series {
+        docs.row([
+            "Invoices for outward supply".to_owned(),
+            s.first.clone(),
+            s.last.clone(),
+            s.total.to_string(),
+            s.cancelled.to_string(),
+        ])?;
     }
     files.push(docs.finish()?);
     let mut eco = Sheet::create(out, "eco.csv", &ECO_HEADER)?;
@@ -126,8 +244,8 @@ fn export_with(
         let t = register_totals;
         eco.row([
             "Liable to collect tax u/s 52(TCS)".to_owned(),
-            String::new(),
-            "Amazon Seller Services Private Limited".into(),
+            eco_gstin.clone(),
+            settings.gst.eco_name.clone(),
             format_paise(t.taxable),
             format_paise(t.igst),
             format_paise(t.cgst),
@@ -137,45 +255,95 @@ fn export_with(
     }
     files.push(eco.finish()?);
 
-    let business = scratch.orders(Lines::Business)?;
-    let unknown_state = scratch.orders(Lines::UnknownState)?;
-    let missing_invoice = scratch.orders(Lines::MissingInvoice)?;
-    let unknown_sku = scratch.orders(Lines::UnknownSku)?;
-    let mut notes = vec![
-        "All sales are made through Amazon (an e-commerce operator collecting TCS u/s 52): b2cs Type is OE with the operator in eco.csv (Table 14); fill in Amazon's GSTIN there and change to E if that is your practice.".to_owned(),
-        "TCS columns in the register are expectations at the rate in force on the invoice date; reconcile against Amazon's TCS statements.".to_owned(),
-        "Credit notes (returns) are not in this export: take them from Amazon's Merchant Tax Report.".to_owned(),
+    let lists = Lists {
+        b2b_candidate_orders: scratch.orders(Lines::B2bCandidate)?,
+        uninvoiced_orders: scratch.orders(Lines::NoInvoice)?,
+        unknown_state_orders: scratch.orders(Lines::UnknownState)?,
+        unknown_sku_orders: scratch.orders(Lines::UnknownSku)?,
+        unreconciled_orders: scratch.orders(Lines::Unreconciled)?,
+        rate_mismatch_orders: scratch.orders(Lines::RateMismatch)?,
+        rate_unresolved_orders: scratch.orders(Lines::RateUnresolved)?,
+        tax_computed_orders: scratch.orders(Lines::TaxComputed)?,
+        late_orders: scratch.orders(Lines::Late)?,
+        unnumbered_invoices: scratch.unnumbered_invoices()?,
+        short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits))?,
+    };
+    let mut warnings = Vec::new();
+    if settings.gst.eco_gstin.is_none() && register_totals.taxable != 0 {
+        warnings.push(
+            "eco.csv (Table 14) has no GSTIN of the e-commerce operator: set [gst] eco_gstin to Amazon's TCS GSTIN for your state (GST portal: TCS/TDS credit received) and export again"
+                .to_owned(),
+        );
+    }
+    let unseen: i64 = series.iter().map(|s| s.unseen).sum();
+    if unseen > 0 {
+        warnings.push(format!("{unseen} invoice numbers inside the docs.csv ranges were never seen by dakiya (other channels, or gaps): the CA must account for them"));
+    }
+    if !lists.short_hsn.is_empty() {
+        warnings.push(format!(
+            "HSN codes shorter than the {} digits Table 12 needs: {}",
+            settings.gst.hsn_digits,
+            lists.short_hsn.join(", ")
+        ));
+    }
+    let held = [
+        (&lists.unknown_state_orders, "have a ship-to state dakiya could not recognise"),
+        (&lists.unknown_sku_orders, "have SKUs missing from the catalogue (no HSN or rate): add them and export again"),
+        (&lists.unreconciled_orders, "have amounts that add up neither with tax on top nor with tax inside the item price"),
+        (&lists.rate_unresolved_orders, "have Amazon tax that fits no GST slab in force on the invoice day"),
     ];
-    if !business.is_empty() {
-        notes.push(format!("{} business orders are listed and flagged; their B2B rows need the buyer GSTIN, which dakiya does not hold: take them from Amazon's B2B tax report (MTR B2B).", business.len()));
+    for (orders, why) in held {
+        if !orders.is_empty() {
+            warnings.push(format!(
+                "{} orders {why}; they are kept out of the sheets (listed in manifest.json, flagged in the register)",
+                orders.len()
+            ));
+        }
     }
-    if !unknown_state.is_empty() {
-        notes.push(format!(
-            "{} orders have a ship-to state dakiya could not recognise; they are quarantined (not in the sheets) and listed here.",
-            unknown_state.len()
+    if !lists.rate_mismatch_orders.is_empty() {
+        warnings.push(format!(
+            "{} orders were taxed by Amazon at a rate other than the catalogue's: the sheets use Amazon's (the invoice's); check the catalogue or the Product Tax Code",
+            lists.rate_mismatch_orders.len()
         ));
     }
-    if !missing_invoice.is_empty() {
-        notes.push(format!("{} orders have no Amazon invoice number yet; they are flagged in the register.", missing_invoice.len()));
-    }
-    if !unknown_sku.is_empty() {
+    let mut notes = vec![
+        "All sales are made through Amazon (an e-commerce operator collecting TCS u/s 52): b2cs Type is OE with the operator in eco.csv (Table 14).".to_owned(),
+        "TCS columns in the register are expectations at the rate in force on the invoice date; reconcile against Amazon's TCS statements.".to_owned(),
+        "Credit notes (returns, refunds) are not in this export yet: take them from Amazon's Merchant Tax Report.".to_owned(),
+        "Each line's rate is Amazon's tax over the taxable value, snapped to the slabs in force on the invoice day; CGST and SGST are the tax split in half (Amazon's own heads are in the Merchant Tax Report).".to_owned(),
+    ];
+    if !lists.b2b_candidate_orders.is_empty() {
         notes.push(format!(
-            "{} orders have SKUs missing from the catalogue (no HSN or rate); add them and export again.",
-            unknown_sku.len()
+            "{} business orders stay in the B2C tables (dakiya holds no buyer GSTIN; without a GSTIN on the invoice Amazon treats them as B2C): check them against Amazon's B2B tax report (MTR B2B).",
+            lists.b2b_candidate_orders.len()
         ));
+    }
+    if !lists.uninvoiced_orders.is_empty() {
+        notes.push(format!(
+            "{} orders have no Amazon invoice yet: they are not in the sheets (time of supply follows the invoice) and come into the export of the period their invoice falls in.",
+            lists.uninvoiced_orders.len()
+        ));
+    }
+    if !lists.late_orders.is_empty() {
+        notes.push(format!(
+            "{} orders were invoiced in a period already filed that did not report them: they are reported in this period.",
+            lists.late_orders.len()
+        ));
+    }
+    if !split && NaiveDate::from_ymd_opt(y, m, d).is_some_and(|day| period.to >= day) {
+        notes.push("The period starts before May 2025 and ends after it: Table 12 is written as one hsn.csv; export months from May 2025 on for the B2B/B2C split.".to_owned());
     }
     let manifest = Manifest {
         period: period.label.clone(),
         from: period.from,
         to: period.to,
-        seller_state: seller_state.to_owned(),
+        seller_state: settings.seller_state.to_owned(),
+        eco_gstin: settings.gst.eco_gstin.clone(),
         files,
         register_totals,
         section_totals,
-        business_orders: business,
-        unknown_state_orders: unknown_state,
-        missing_invoice_orders: missing_invoice,
-        unknown_sku_orders: unknown_sku,
+        lists,
+        warnings,
         notes,
     };
     std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
@@ -188,6 +356,6 @@ pub fn baseline_copy(store: &Store, catalog: &Catalog, seller_state: &str, perio
     let (from, to) = period.bounds_utc();
     let scratch_dir = tempfile::tempdir()?;
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
-    scratch.copy_baseline(seller_state, from, to, file)?;
+    scratch.copy_baseline(seller_state, &period.label, from, to, file)?;
     Ok(())
 }

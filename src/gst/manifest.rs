@@ -47,22 +47,47 @@ pub struct Manifest {
     pub to: NaiveDate,
     /// Seller state code.
     pub seller_state: String,
+    /// Amazon's TCS GSTIN in Table 14 (`[gst] eco_gstin`), if configured.
+    pub eco_gstin: Option<String>,
     /// Files.
     pub files: Vec<FileEntry>,
     /// Register totals (sales lines that count).
     pub register_totals: Totals,
     /// Totals per GSTR-1 section.
     pub section_totals: BTreeMap<String, Totals>,
-    /// Business orders (their B2B rows come from Amazon's B2B tax report).
-    pub business_orders: Vec<String>,
-    /// Orders quarantined for an unknown ship-to state.
-    pub unknown_state_orders: Vec<String>,
-    /// Orders without an Amazon invoice number.
-    pub missing_invoice_orders: Vec<String>,
-    /// Orders whose SKU is not in the catalogue (no HSN or rate).
-    pub unknown_sku_orders: Vec<String>,
+    /// The lists the CA must look at.
+    pub lists: Lists,
+    /// What the CA must fix or confirm before filing (also printed by the command).
+    pub warnings: Vec<String>,
     /// Notes for the CA.
     pub notes: Vec<String>,
+}
+
+/// Orders and codes the CA must look at (order ids and invoice numbers are not PII).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Lists {
+    /// Business orders kept in B2C: B2B only if the invoice carries the buyer's GSTIN.
+    pub b2b_candidate_orders: Vec<String>,
+    /// Orders without an Amazon invoice: not in the sheets until their invoice exists.
+    pub uninvoiced_orders: Vec<String>,
+    /// Orders quarantined for an unknown ship-to state.
+    pub unknown_state_orders: Vec<String>,
+    /// Orders whose SKU is not in the catalogue (no HSN or rate).
+    pub unknown_sku_orders: Vec<String>,
+    /// Orders whose amounts add up neither way (kept out).
+    pub unreconciled_orders: Vec<String>,
+    /// Orders Amazon taxed at a rate other than the catalogue's (the sheets use Amazon's).
+    pub rate_mismatch_orders: Vec<String>,
+    /// Orders whose tax fits no slab in force on the invoice day (kept out).
+    pub rate_unresolved_orders: Vec<String>,
+    /// Orders without Amazon tax: computed from the catalogue rate.
+    pub tax_computed_orders: Vec<String>,
+    /// Orders invoiced in a filed period that did not report them: reported here.
+    pub late_orders: Vec<String>,
+    /// Invoice numbers without a trailing number (Table 13 cannot range them).
+    pub unnumbered_invoices: Vec<String>,
+    /// HSN codes shorter than Table 12 needs.
+    pub short_hsn: Vec<String>,
 }
 
 /// The default output folder for a period.
@@ -96,11 +121,14 @@ pub fn summary(m: &Manifest) -> String {
     for f in &m.files {
         out.push_str(&format!("  {:<20} {:>7} rows\n", f.name, f.rows));
     }
+    for w in &m.warnings {
+        out.push_str(&format!("  WARNING: {w}\n"));
+    }
     for n in &m.notes {
         out.push_str(&format!("  note: {n}\n"));
     }
-    if !m.unknown_state_orders.is_empty() {
-        out.push_str(&format!("  quarantined (unknown state): {}\n", m.unknown_state_orders.join(", ")));
+    if !m.lists.unknown_state_orders.is_empty() {
+        out.push_str(&format!("  quarantined (unknown state): {}\n", m.lists.unknown_state_orders.join(", ")));
     }
     out
 }

@@ -1,6 +1,6 @@
-//! The files of an export: the GSTR-1 sheets' exact headers, a CSV writer that adds the BOM and
-//! CRLF Excel wants while hashing every byte, the register re-framed the same way, and the
-//! sheets' formatting of places, rates and dates.
+//! The files of an export: the GSTR-1 sheets' exact headers (the offline tool's CSV import), a
+//! CSV writer for them (no BOM, CRLF) that hashes every byte, the register re-framed with the BOM
+//! and CRLF Excel wants, and the sheets' formatting of rates and dates (`dd-mmm-yyyy`).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -10,12 +10,11 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::manifest::FileEntry;
-use super::states::state_name;
-use crate::spapi::model::format_paise;
 
-/// Sheet headers (gst.md §2, exact).
+/// Sheet headers in the offline tool's section-wise CSV order (docs/gst-rules.md; the Excel
+/// workbook's order differs for b2cs and hsn).
 pub const B2CS_HEADER: [&str; 7] =
-    ["Type", "Place Of Supply", "Applicable % of Tax Rate", "Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
+    ["Type", "Place Of Supply", "Rate", "Applicable % of Tax Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
 /// b2cl.
 pub const B2CL_HEADER: [&str; 9] = [
     "Invoice Number",
@@ -56,7 +55,7 @@ pub const ECO_HEADER: [&str; 8] = [
     "Cess",
 ];
 /// The line-level sales register (gst.md §9a without ingestion metadata; no PII).
-pub const REGISTER_HEADER: [&str; 31] = [
+pub const REGISTER_HEADER: [&str; 33] = [
     "line_key",
     "event",
     "invoice_number",
@@ -72,6 +71,8 @@ pub const REGISTER_HEADER: [&str; 31] = [
     "uqc",
     "quantity",
     "gst_rate_pct",
+    "catalogue_rate_pct",
+    "tax_basis",
     "supply_type",
     "pos_state_code",
     "gstr1_section",
@@ -90,7 +91,8 @@ pub const REGISTER_HEADER: [&str; 31] = [
     "flags",
 ];
 
-/// A CSV file written with a BOM and CRLF, counting rows and hashing bytes.
+/// A CSV file for the offline tool: UTF-8 without a BOM (the tool's own CSV parser would read it
+/// into the first header), CRLF, counting rows and hashing bytes.
 pub(crate) struct Sheet {
     name: &'static str,
     writer: csv::Writer<HashingFile>,
@@ -116,8 +118,7 @@ impl std::io::Write for HashingFile {
 impl Sheet {
     pub(crate) fn create(dir: &Path, name: &'static str, header: &[&str]) -> anyhow::Result<Sheet> {
         let file = std::fs::File::create(dir.join(name)).with_context(|| format!("cannot create {}", dir.join(name).display()))?;
-        let mut out = HashingFile { file: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
-        out.write_all(b"\xEF\xBB\xBF")?;
+        let out = HashingFile { file: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
         writer.write_record(header)?;
         Ok(Sheet { name, writer, rows: 0 })
@@ -136,19 +137,20 @@ impl Sheet {
     }
 }
 
-/// `24-Gujarat`: a place of supply as the sheets spell it.
-pub(crate) fn pos(code: &str) -> String {
-    format!("{code}-{}", state_name(code).unwrap_or("Unknown"))
-}
-
-/// A rate in basis points as a percentage with two decimals.
+/// A rate in basis points as the offline tool's validator accepts it: `5`, `18`, `0.25`, `1.5`,
+/// `0.1` (its pattern `^(0|0.1|0.25|1|1.5|3|5|…|18|28|40)$` refuses `5.00`; docs/gst-rules.md).
 pub(crate) fn rate_text(bp: i64) -> String {
-    format_paise(bp)
+    let (whole, frac) = (bp / 100, bp % 100);
+    match frac {
+        0 => whole.to_string(),
+        f if f % 10 == 0 => format!("{whole}.{}", f / 10),
+        f => format!("{whole}.{f:02}"),
+    }
 }
 
 /// A date as the sheets write it.
 pub(crate) fn dmy(d: NaiveDate) -> String {
-    d.format("%d-%b-%y").to_string()
+    d.format("%d-%b-%Y").to_string()
 }
 
 /// Copy DuckDB's CSV into the final file with a UTF-8 BOM and CRLF line ends, hashing as it goes.

@@ -43,6 +43,25 @@ pub const STATES: &[(&str, &str)] = &[
     ("97", "Other Territory"),
 ];
 
+/// `PCS-PIECES`: a unit quantity code as Table 12 writes it.
+pub fn uqc_label(code: &str) -> String {
+    match crate::catalog::UQC.iter().find(|(c, _)| *c == code) {
+        Some((c, label)) => format!("{c}-{label}"),
+        None => code.to_owned(),
+    }
+}
+
+/// Place-of-supply names where the offline tool's master list spells them differently from
+/// [`STATES`] (docs/gst-rules.md: the tool's own spelling, "Lakshdweep" included).
+const POS_SPELLINGS: &[(&str, &str)] =
+    &[("01", "Jammu & Kashmir"), ("26", "Dadra & Nagar Haveli & Daman & Diu"), ("31", "Lakshdweep"), ("35", "Andaman & Nicobar Islands")];
+
+/// `24-Gujarat`: a place of supply as the offline tool's master list writes it.
+pub fn pos_label(code: &str) -> String {
+    let name = POS_SPELLINGS.iter().find(|(c, _)| *c == code).map(|(_, n)| *n).or_else(|| state_name(code)).unwrap_or("Unknown");
+    format!("{code}-{name}")
+}
+
 /// Other spellings seen in addresses: old names, short forms, common variants.
 const ALIASES: &[(&str, &str)] = &[
     ("jammu kashmir", "01"),

@@ -95,6 +95,11 @@ pub struct Dialect {
     pub sparse_packages: bool,
     /// Error bodies with `"message": null` (amzn/selling-partner-api-docs#3113).
     pub null_error_messages: bool,
+    /// Item proceeds whose `ITEM` amount already includes the tax (`proceedsTotal` = `ITEM`),
+    /// instead of the model's own example, where tax is on top (`proceedsTotal` = `ITEM` +
+    /// `SHIPPING` + `TAX`, orders_2026-01-01.json `getOrder` example). Which one amazon.in sends
+    /// is undocumented: the GST export decides per order (docs/gst-rules.md).
+    pub tax_inside_item: bool,
 }
 
 /// The shape of the documents report's file.
@@ -122,6 +127,7 @@ impl Default for Dialect {
             offset_times: false,
             sparse_packages: false,
             null_error_messages: false,
+            tax_inside_item: false,
         }
     }
 }
@@ -137,6 +143,7 @@ impl Dialect {
             offset_times: true,
             sparse_packages: true,
             null_error_messages: true,
+            tax_inside_item: true,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, Timelike as _, Utc};
+use chrono::{DateTime, Duration, TimeZone as _, Timelike as _, Utc};
 use rand::{Rng as _, SeedableRng as _};
 use rand_chacha::ChaCha8Rng;
 
@@ -33,23 +33,28 @@ pub struct SkuSpec {
     pub title: &'static str,
     /// Unit price incl. GST, paise.
     pub price_paise: i64,
-    /// GST rate, percent.
+    /// GST rate, percent (since 22 September 2025).
     pub gst_rate: i64,
+    /// GST rate before 22 September 2025, percent (the 12 % and 28 % slabs were removed then).
+    pub rate_before: i64,
 }
+
+/// The day the slabs changed (56th GST Council): rates of orders created before it are the old ones.
+pub const RATES_CHANGED: (i32, u32, u32) = (2025, 9, 22);
 
 /// The seller's SKUs (matching `config/catalog.csv`) plus one the catalogue does not know.
 pub const SKUS: &[SkuSpec] = &[
-    SkuSpec { sku: "HST-MUG-01", asin: "B0DKY1MUG1", title: "Ceramic mug 350 ml", price_paise: 49_900, gst_rate: 12 },
-    SkuSpec { sku: "HST-TSHIRT-M", asin: "B0DKY2TSM1", title: "Cotton T-shirt M", price_paise: 59_900, gst_rate: 5 },
-    SkuSpec { sku: "HST-TSHIRT-L", asin: "B0DKY2TSL1", title: "Cotton T-shirt L", price_paise: 64_900, gst_rate: 5 },
-    SkuSpec { sku: "HST-CANDLE-S", asin: "B0DKY3CND1", title: "Scented candle small", price_paise: 34_900, gst_rate: 12 },
-    SkuSpec { sku: "HST-DIARY-A5", asin: "B0DKY4DRY1", title: "Leather diary A5", price_paise: 79_900, gst_rate: 12 },
-    SkuSpec { sku: "HST-BOTTLE-1L", asin: "B0DKY5BTL1", title: "Steel bottle 1 l", price_paise: 89_900, gst_rate: 12 },
+    SkuSpec { sku: "HST-MUG-01", asin: "B0DKY1MUG1", title: "Ceramic mug 350 ml", price_paise: 49_900, gst_rate: 5, rate_before: 12 },
+    SkuSpec { sku: "HST-TSHIRT-M", asin: "B0DKY2TSM1", title: "Cotton T-shirt M", price_paise: 59_900, gst_rate: 5, rate_before: 5 },
+    SkuSpec { sku: "HST-TSHIRT-L", asin: "B0DKY2TSL1", title: "Cotton T-shirt L", price_paise: 64_900, gst_rate: 5, rate_before: 5 },
+    SkuSpec { sku: "HST-CANDLE-S", asin: "B0DKY3CND1", title: "Scented candle small", price_paise: 34_900, gst_rate: 5, rate_before: 12 },
+    SkuSpec { sku: "HST-DIARY-A5", asin: "B0DKY4DRY1", title: "Leather diary A5", price_paise: 79_900, gst_rate: 18, rate_before: 12 },
+    SkuSpec { sku: "HST-BOTTLE-1L", asin: "B0DKY5BTL1", title: "Steel bottle 1 l", price_paise: 89_900, gst_rate: 5, rate_before: 12 },
 ];
 
 /// A SKU missing from the catalogue (the order must be held).
 pub const UNKNOWN_SKU: SkuSpec =
-    SkuSpec { sku: "HST-LAMP-XL", asin: "B0DKY9LMP1", title: "Brass lamp XL", price_paise: 2_49_900, gst_rate: 18 };
+    SkuSpec { sku: "HST-LAMP-XL", asin: "B0DKY9LMP1", title: "Brass lamp XL", price_paise: 2_49_900, gst_rate: 18, rate_before: 18 };
 
 /// Ship-to state spellings as Amazon passes them through (free text), weighted to Gujarat.
 pub const STATES: &[&str] = &[
@@ -336,6 +341,8 @@ impl World {
             _ if rng.gen_bool(0.03) => Fate::Cancel,
             _ => Fate::Deliver,
         };
+        let (y, m, d) = RATES_CHANGED;
+        let rates_changed = ist().with_ymd_and_hms(y, m, d, 0, 0, 0).single().map_or(created, |t| t.with_timezone(&Utc));
         let n_items = if multi { rng.gen_range(2..=3) } else { 1 };
         let mut items = Vec::new();
         for item_idx in 0..n_items {
@@ -347,7 +354,7 @@ impl World {
                 title: spec.title,
                 quantity: if rng.gen_bool(0.15) { 2 } else { 1 },
                 unit_price_paise: spec.price_paise,
-                gst_rate: spec.gst_rate,
+                gst_rate: if created < rates_changed { spec.rate_before } else { spec.gst_rate },
             });
         }
         let state_text = if unknown_state {

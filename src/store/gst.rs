@@ -22,27 +22,35 @@ const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET pre
 /// Which lines a total or a list is over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lines {
-    /// Sales that count in GSTR-1 (B2CS, B2CL, B2B).
+    /// Sales that count in GSTR-1 (B2CS, B2CL).
     Countable,
     /// One section.
     Section(Section),
-    /// B2C sections (the b2c HSN table).
-    B2c,
-    /// Business orders.
-    Business,
+    /// Business orders kept in B2C: B2B candidates for the CA.
+    B2bCandidate,
     /// Ship-to state not recognised.
     UnknownState,
-    /// No Amazon invoice number yet.
-    MissingInvoice,
+    /// No Amazon invoice yet: listed, not in the sheets.
+    NoInvoice,
     /// A SKU not in the catalogue.
     UnknownSku,
+    /// Amounts that add up neither with tax on top nor with tax inside.
+    Unreconciled,
+    /// Amazon's tax fits a slab other than the catalogue's rate.
+    RateMismatch,
+    /// Amazon's tax fits no slab in force on the invoice day.
+    RateUnresolved,
+    /// Invoiced in a filed period that did not report them: reported now.
+    Late,
+    /// Tax computed from the catalogue (Amazon sent none).
+    TaxComputed,
+    /// No line (a table that is empty by rule, such as B2B HSN without buyer GSTINs).
+    None,
 }
 
 /// A GSTR-1 section as the lines spell it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    /// Business to business.
-    B2b,
     /// Large inter-state B2C invoices.
     B2cl,
     /// Other B2C.
@@ -51,12 +59,11 @@ pub enum Section {
 
 impl Section {
     /// Every section, in the manifest's order.
-    pub const ALL: [Section; 3] = [Section::B2b, Section::B2cl, Section::B2cs];
+    pub const ALL: [Section; 2] = [Section::B2cl, Section::B2cs];
 
     /// The spelling in the register.
     pub fn as_str(self) -> &'static str {
         match self {
-            Section::B2b => "B2B",
             Section::B2cl => "B2CL",
             Section::B2cs => "B2CS",
         }
@@ -66,15 +73,19 @@ impl Section {
 impl Lines {
     fn filter(self) -> &'static str {
         match self {
-            Lines::Countable => "section IN ('B2CS', 'B2CL', 'B2B')",
-            Lines::Section(Section::B2b) => "section = 'B2B'",
+            Lines::Countable => "section IN ('B2CS', 'B2CL')",
             Lines::Section(Section::B2cl) => "section = 'B2CL'",
             Lines::Section(Section::B2cs) => "section = 'B2CS'",
-            Lines::B2c => "section IN ('B2CS', 'B2CL')",
-            Lines::Business => "business",
-            Lines::UnknownState => "pos IS NULL",
-            Lines::MissingInvoice => "invoice_number IS NULL",
-            Lines::UnknownSku => "sku_missing",
+            Lines::B2bCandidate => "business AND NOT cancelled",
+            Lines::UnknownState => "pos IS NULL AND NOT cancelled",
+            Lines::NoInvoice => "section = 'NO_INVOICE'",
+            Lines::UnknownSku => "sku_missing AND NOT cancelled",
+            Lines::Unreconciled => "basis = 'UNRECONCILED' AND NOT cancelled",
+            Lines::RateMismatch => "rate_mismatch AND NOT cancelled",
+            Lines::RateUnresolved => "rate_unresolved AND basis <> 'UNRECONCILED' AND NOT cancelled",
+            Lines::Late => "coalesce(late, false) AND section IN ('B2CS', 'B2CL')",
+            Lines::TaxComputed => "basis = 'COMPUTED' AND NOT cancelled",
+            Lines::None => "false",
         }
     }
 }
@@ -98,15 +109,58 @@ fn quoted(path: &std::path::Path) -> String {
     path.to_string_lossy().replace('\'', "''")
 }
 
-/// The lines query for a period, with its validated values filled in.
-fn lines_sql(seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<String, StoreError> {
+/// A period already filed (`gst lock`): its India dates.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    /// Label.
+    pub period: String,
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day.
+    pub to: NaiveDate,
+}
+
+/// The lines query for a period, with its validated values filled in. `filed`: the periods the
+/// seller filed (their lines are never reported again; lines invoiced in them that they did not
+/// hold come in as late).
+fn lines_sql(seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>, filed: &[Filed]) -> Result<String, StoreError> {
     if seller_state.len() != 2 || !seller_state.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::Invalid("seller state code must be two digits".into()));
     }
+    let ts = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let ist_start = |d: NaiveDate| {
+        d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(crate::clock::ist()).single()).map(|t| t.with_timezone(&Utc))
+    };
+    let label = label.replace('\'', "''");
+    let earlier: Vec<&Filed> = filed.iter().filter(|f| f.period != label && ist_start(f.from).is_some_and(|s| s < from)).collect();
+    let late_from = earlier.iter().filter_map(|f| ist_start(f.from)).min().map_or(from, |t| t.min(from));
+    let late_rule = if earlier.is_empty() {
+        "false".to_owned()
+    } else {
+        let ranges: Vec<String> = earlier.iter().map(|f| format!("inv_day BETWEEN DATE '{}' AND DATE '{}'", f.from, f.to)).collect();
+        format!("coalesce(late, false) AND ({})", ranges.join(" OR "))
+    };
+    let filed_rule = if filed.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "AND NOT EXISTS (SELECT 1 FROM main.gst_filed_lines fl WHERE fl.order_id = base.order_id AND fl.order_item_id = base.order_item_id AND fl.period <> '{label}')"
+        )
+    };
     Ok(LINES_SQL
-        .replace("{from}", &from.format("%Y-%m-%d %H:%M:%S").to_string())
-        .replace("{to}", &to.format("%Y-%m-%d %H:%M:%S").to_string())
+        .replace("{late_from}", &ts(late_from))
+        .replace("{from}", &ts(from))
+        .replace("{to}", &ts(to))
+        .replace("{late_rule}", &late_rule)
+        .replace("{filed}", &filed_rule)
         .replace("{seller_state}", seller_state))
+}
+
+/// The periods the seller has filed.
+pub fn filed_periods(store: &Store) -> Result<Vec<Filed>, StoreError> {
+    let mut stmt = store.conn().prepare("SELECT period, from_day, to_day FROM gst_filed ORDER BY from_day")?;
+    let rows = stmt.query_map([], |r| Ok(Filed { period: r.get(0)?, from: r.get(1)?, to: r.get(2)? }))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 impl<'s> Scratch<'s> {
@@ -116,15 +170,22 @@ impl<'s> Scratch<'s> {
         let conn = store.conn();
         let _ = conn.execute_batch("DETACH DATABASE IF EXISTS gstx");
         conn.execute_batch(&format!(
-            "ATTACH '{}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT);",
+            "ATTACH '{}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT, rate_from DATE, rate_before_bp BIGINT, uqc VARCHAR);",
             quoted(file)
         ))?;
         let scratch = Scratch { store };
         conn.execute_batch(EXPORT_SETTINGS)?;
         conn.execute_batch(MACROS_SQL)?;
-        let mut stmt = conn.prepare("INSERT INTO gstx.cat VALUES (?, ?, ?)")?;
+        let mut stmt = conn.prepare("INSERT INTO gstx.cat VALUES (?, ?, ?, ?, ?, ?)")?;
         for item in catalog.items() {
-            stmt.execute(duckdb::params![item.sku, item.hsn, (item.gst_rate * 100.0).round() as i64])?;
+            stmt.execute(duckdb::params![
+                item.sku,
+                item.hsn,
+                item.rate_bp(),
+                item.gst_rate_from,
+                item.gst_rate_before.map(|r| (r * 100.0).round() as i64),
+                item.uqc_code()
+            ])?;
         }
         Ok(scratch)
     }
@@ -134,8 +195,9 @@ impl<'s> Scratch<'s> {
     }
 
     /// Compute the period's lines into `gstx.lines`; returns how many.
-    pub fn compute_lines(&self, seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {}", lines_sql(seller_state, from, to)?))?;
+    pub fn compute_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+        let filed = filed_periods(self.store)?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {}", lines_sql(seller_state, label, from, to, &filed)?))?;
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
     }
 
@@ -152,13 +214,15 @@ impl<'s> Scratch<'s> {
     pub fn copy_baseline(
         &self,
         seller_state: &str,
+        label: &str,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         file: &std::path::Path,
     ) -> Result<(), StoreError> {
+        let filed = filed_periods(self.store)?;
         self.conn().execute_batch(&format!(
             "COPY (WITH lines AS ({}) SELECT {REGISTER_SQL} FROM lines ORDER BY sort_at, order_id, order_item_id) TO '{}' (HEADER, DELIMITER ',')",
-            lines_sql(seller_state, from, to)?,
+            lines_sql(seller_state, label, from, to, &filed)?,
             quoted(file)
         ))?;
         Ok(())
@@ -201,7 +265,7 @@ impl<'s> Scratch<'s> {
     }
 
     /// b2cl: `(invoice, invoice day, invoice value, place of supply, rate bp, taxable)`.
-    pub fn b2cl(&self) -> Result<Vec<(Option<String>, NaiveDate, i64, String, i64, i64)>, StoreError> {
+    pub fn b2cl(&self) -> Result<Vec<(String, NaiveDate, i64, String, i64, i64)>, StoreError> {
         let mut stmt = self.conn().prepare(
             "SELECT invoice_number, min(inv_day), max(invoice_value), pos, rate_bp, sum(taxable) FROM gstx.lines WHERE section = 'B2CL'
              GROUP BY invoice_number, pos, rate_bp ORDER BY min(sort_at), invoice_number, rate_bp",
@@ -210,25 +274,129 @@ impl<'s> Scratch<'s> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// HSN summary of `lines`: `(hsn, rate bp, quantity, value, taxable, igst, cgst, sgst)`.
-    pub fn hsn(&self, lines: Lines) -> Result<Vec<(String, i64, i64, i64, i64, i64, i64, i64)>, StoreError> {
+    /// HSN summary of `lines`, one row per HSN, UQC and rate.
+    pub fn hsn(&self, lines: Lines) -> Result<Vec<HsnRow>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT hsn, rate_bp, sum(quantity), sum(gross), sum(taxable), sum(igst), sum(cgst), sum(sgst) FROM gstx.lines WHERE {}
-             GROUP BY hsn, rate_bp ORDER BY hsn, rate_bp",
+            "SELECT hsn, uqc, rate_bp, sum(quantity), sum(gross), sum(taxable), sum(igst), sum(cgst), sum(sgst) FROM gstx.lines WHERE {}
+             GROUP BY hsn, uqc, rate_bp ORDER BY hsn, uqc, rate_bp",
             lines.filter()
         ))?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(HsnRow {
+                hsn: r.get(0)?,
+                uqc: r.get(1)?,
+                rate_bp: r.get(2)?,
+                quantity: r.get(3)?,
+                value: r.get(4)?,
+                taxable: r.get(5)?,
+                igst: r.get(6)?,
+                cgst: r.get(7)?,
+                sgst: r.get(8)?,
+            })
+        })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Documents issued per invoice series: `(first, last, total, cancelled)`.
-    pub fn documents(&self) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    /// Documents issued per invoice series (prefix + number, compared as numbers): the first and
+    /// last invoice, how many numbers the range holds, how many of them were cancelled, and how
+    /// many numbers in the range dakiya never saw (gaps for the CA to explain).
+    pub fn documents(&self) -> Result<Vec<DocSeries>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT regexp_replace(invoice_number, '[0-9]+$', '') AS series, min(invoice_number), max(invoice_number),
-                    count(DISTINCT order_id), count(DISTINCT order_id) FILTER (WHERE cancelled)
-             FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY series ORDER BY series",
+            "WITH inv AS (
+               SELECT invoice_number, regexp_extract(invoice_number, '^(.*?)([0-9]+)$', 1) AS series,
+                      TRY_CAST(regexp_extract(invoice_number, '^(.*?)([0-9]+)$', 2) AS BIGINT) AS num, bool_or(cancelled) AS cancelled
+               FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY invoice_number)
+             SELECT series, arg_min(invoice_number, num), arg_max(invoice_number, num), max(num) - min(num) + 1,
+                    count(*) FILTER (WHERE cancelled), max(num) - min(num) + 1 - count(*)
+             FROM inv WHERE num IS NOT NULL GROUP BY series ORDER BY series",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DocSeries { first: r.get(1)?, last: r.get(2)?, total: r.get(3)?, cancelled: r.get(4)?, unseen: r.get(5)? })
+        })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
+
+    /// Invoice numbers that end in no digits (Table 13 cannot hold them): listed for the CA.
+    pub fn unnumbered_invoices(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT invoice_number FROM gstx.lines WHERE invoice_number IS NOT NULL AND NOT regexp_matches(invoice_number, '[0-9]$') ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// HSN codes of countable lines shorter than `digits`.
+    pub fn short_hsn(&self, digits: usize) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn()
+            .prepare(&format!("SELECT DISTINCT hsn FROM gstx.lines WHERE {} AND length(hsn) < ? ORDER BY 1", Lines::Countable.filter()))?;
+        let rows = stmt.query_map([digits as i64], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Record `period` as filed and every countable line of the computed lines with it, in one
+    /// transaction; returns the lines recorded.
+    pub fn record_filed(&self, period: &str, from: NaiveDate, to: NaiveDate, files: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let conn = self.conn();
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let result = (|| -> Result<u64, StoreError> {
+            conn.execute("INSERT INTO main.gst_filed VALUES (?, ?, ?, ?, ?)", duckdb::params![period, from, to, now, files])?;
+            let n = conn.execute(
+                &format!(
+                    "INSERT INTO main.gst_filed_lines SELECT order_id, order_item_id, ?, section, pos, rate_bp, taxable, tax FROM gstx.lines WHERE {}",
+                    Lines::Countable.filter()
+                ),
+                [period],
+            )?;
+            Ok(n as u64)
+        })();
+        match result {
+            Ok(n) => {
+                conn.execute_batch("COMMIT")?;
+                Ok(n)
+            }
+            Err(err) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                Err(err)
+            }
+        }
+    }
+}
+
+/// One row of an HSN summary (Table 12).
+#[derive(Debug, Clone)]
+pub struct HsnRow {
+    /// HSN code.
+    pub hsn: String,
+    /// Unit quantity code (`PCS`, `NOS`, …).
+    pub uqc: String,
+    /// Rate, basis points.
+    pub rate_bp: i64,
+    /// Units.
+    pub quantity: i64,
+    /// Invoice value, paise.
+    pub value: i64,
+    /// Taxable value, paise.
+    pub taxable: i64,
+    /// IGST, paise.
+    pub igst: i64,
+    /// CGST, paise.
+    pub cgst: i64,
+    /// SGST, paise.
+    pub sgst: i64,
+}
+
+/// One invoice series of Table 13.
+#[derive(Debug, Clone)]
+pub struct DocSeries {
+    /// First invoice number (by number).
+    pub first: String,
+    /// Last invoice number.
+    pub last: String,
+    /// Numbers in the range.
+    pub total: i64,
+    /// Cancelled invoices.
+    pub cancelled: i64,
+    /// Numbers in the range dakiya never saw.
+    pub unseen: i64,
 }

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/003_states.sql"),
     include_str!("migrations/004_documents_retry.sql"),
     include_str!("migrations/005_ship_by_and_cancellation.sql"),
+    include_str!("migrations/006_gst_amounts.sql"),
 ];
 
 /// The newest schema this build knows.

@@ -58,7 +58,8 @@ pub struct ItemFacts {
     pub asin: Option<String>,
     /// Quantity.
     pub quantity: i64,
-    /// Line total incl. tax, paise.
+    /// The `ITEM` amount as Amazon sends it (with or without tax: decided per order by the GST
+    /// export), paise.
     pub item_price_paise: Option<i64>,
     /// Tax in it, paise.
     pub item_tax_paise: Option<i64>,
@@ -68,6 +69,14 @@ pub struct ItemFacts {
     pub shipping_tax_paise: Option<i64>,
     /// Discount, paise.
     pub discount_paise: Option<i64>,
+    /// Gift wrap charged, paise.
+    pub gift_wrap_paise: Option<i64>,
+    /// Cash-on-delivery fee charged, paise.
+    pub cod_fee_paise: Option<i64>,
+    /// Other charges, paise.
+    pub other_paise: Option<i64>,
+    /// The item's proceeds total, paise.
+    pub proceeds_total_paise: Option<i64>,
 }
 
 /// What the store already knows about an order.
@@ -153,7 +162,7 @@ const ORDER_COLUMNS: [&str; 20] = [
 ];
 
 /// The item columns ingestion writes.
-const ITEM_COLUMNS: [&str; 10] = [
+const ITEM_COLUMNS: [&str; 14] = [
     "order_id",
     "order_item_id",
     "sku",
@@ -164,6 +173,10 @@ const ITEM_COLUMNS: [&str; 10] = [
     "shipping_paise",
     "shipping_tax_paise",
     "discount_paise",
+    "gift_wrap_paise",
+    "cod_fee_paise",
+    "other_paise",
+    "proceeds_total_paise",
 ];
 
 /// Orders per multi-row statement (DuckDB's cost is per statement, not per row).
@@ -300,7 +313,11 @@ fn append_items<'a>(conn: &Connection, items: impl Iterator<Item = (&'a str, &'a
             i.item_tax_paise,
             i.shipping_paise,
             i.shipping_tax_paise,
-            i.discount_paise
+            i.discount_paise,
+            i.gift_wrap_paise,
+            i.cod_fee_paise,
+            i.other_paise,
+            i.proceeds_total_paise
         ])?;
     }
     app.flush()?;

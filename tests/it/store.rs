@@ -8,6 +8,8 @@ use dakiya::store::{Store, StoreError, DB_FILE, SCHEMA_VERSION};
 const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
     ("api_calls", &["run_id", "called_at", "operation", "http_status", "request_id", "duration_ms", "attempt", "error_class"]),
     ("dakiya_schema", &["version", "applied_at"]),
+    ("gst_filed", &["period", "from_day", "to_day", "locked_at", "files"]),
+    ("gst_filed_lines", &["order_id", "order_item_id", "period", "section", "pos", "rate_bp", "taxable_paise", "tax_paise"]),
     ("feeds", &["local_id", "state", "feed_id", "document_id", "result_document_id", "report_id", "n_orders", "created_at", "finished_at"]),
     (
         "order_items",
@@ -22,6 +24,10 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "shipping_paise",
             "shipping_tax_paise",
             "discount_paise",
+            "gift_wrap_paise",
+            "cod_fee_paise",
+            "other_paise",
+            "proceeds_total_paise",
         ],
     ),
     (

@@ -1,50 +1,100 @@
--- One row per order item of the period, with the GST computation: tax heads, GSTR-1 section, TCS.
--- Over the store (`main`) and the catalogue in the scratch database (`gstx.cat`). `{from}`, `{to}`
--- (UTC timestamps of the period's India-date bounds) and `{seller_state}` (two digits) are
--- validated values filled in by `store::gst` (the same text serves CREATE TABLE … AS and the
--- benchmark's COPY … TO baseline, which take no bound parameters).
--- Tax: Amazon's where present, else from the GST-inclusive value (value × rate ÷ (100 + rate),
--- half up). Same state → CGST (tax ÷ 2, rounded down) + SGST (the rest), else IGST.
+-- One row per order item of the period, with the GST computation: tax basis, rate, tax heads,
+-- GSTR-1 section, TCS. Over the store (`main`) and the catalogue in the scratch database
+-- (`gstx.cat`). `{from}`, `{to}` (UTC timestamps of the period's India-date bounds),
+-- `{seller_state}` (two digits) and `{filed}` (the anti-join on lines other periods filed, or
+-- nothing) are validated values filled in by `store::gst` (the same text serves CREATE TABLE … AS
+-- and the benchmark's COPY … TO baseline, which take no bound parameters). Sources of every rule:
+-- docs/gst-rules.md.
+-- Period: a line belongs where its invoice date falls (time of supply follows the invoice); a
+-- line without an invoice is listed where it was ordered and kept out of the sheets; a line whose
+-- invoice date falls in a period already filed (`gst lock`) but that the filing did not hold comes
+-- into the next export; a line a filing held is never reported again.
+-- Tax basis, per order: the item proceeds totals (else grandTotal) equal either the charges plus
+-- TAX (EXCLUSIVE: Amazon's own example) or the charges alone (INCLUSIVE: tax inside); with no TAX
+-- breakdown at all the tax is computed from the catalogue rate as inside (COMPUTED); neither way
+-- is UNRECONCILED and kept out. Charges: ITEM + SHIPPING + GIFT_WRAP + COD_FEE + OTHER − |DISCOUNT|.
+-- Rate: Amazon's tax ÷ taxable snapped to the slabs in force on the invoice day (within one paisa
+-- per unit plus one), compared with the catalogue's rate on that day; no slab fits = kept out.
+-- Same state → CGST (tax ÷ 2, rounded down) + SGST (the rest), else IGST.
 -- B2CL: inter-state invoices above ₹2,50,000 (to 31 July 2024) or ₹1,00,000 (from 1 August 2024).
+-- Business orders stay B2C (dakiya holds no buyer GSTIN) and are flagged as B2B candidates.
 -- TCS expectation: 1 % to 9 July 2024, 0.5 % from 10 July 2024, on the taxable value.
 WITH base AS (
   SELECT o.order_id, i.order_item_id, o.purchase_date, p.invoice_number, p.invoice_date, i.sku, i.asin, i.quantity,
-         i.item_price_paise AS price, i.item_tax_paise AS itax, coalesce(i.shipping_paise, 0) AS ship,
-         coalesce(i.shipping_tax_paise, 0) AS stax, coalesce(i.discount_paise, 0) AS disc,
+         coalesce(i.item_price_paise, 0) + coalesce(i.shipping_paise, 0) + coalesce(i.gift_wrap_paise, 0) + coalesce(i.cod_fee_paise, 0)
+           + coalesce(i.other_paise, 0) - abs(coalesce(i.discount_paise, 0)) AS charges,
+         CASE WHEN i.item_tax_paise IS NULL AND i.shipping_tax_paise IS NULL THEN NULL
+              ELSE coalesce(i.item_tax_paise, 0) + coalesce(i.shipping_tax_paise, 0) END AS amazon_tax,
+         i.proceeds_total_paise AS item_total, o.total_paise AS order_total,
          CASE WHEN o.state_unknown THEN NULL ELSE o.ship_state_code END AS pos,
-         o.is_business AS business, o.order_status = 'CANCELLED' AS cancelled, c.hsn, c.rate_bp,
+         o.is_business AS business, o.order_status = 'CANCELLED' AS cancelled, c.hsn, c.uqc,
+         CAST(p.invoice_date + INTERVAL 330 MINUTE AS DATE) AS inv_day,
+         CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE) AS order_day,
          coalesce(p.invoice_date, o.purchase_date) AS sort_at,
-         CAST(coalesce(p.invoice_date, o.purchase_date) + INTERVAL 330 MINUTE AS DATE) AS inv_day,
-         CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE) AS order_day
+         CASE WHEN c.rate_from IS NULL OR coalesce(CAST(p.invoice_date + INTERVAL 330 MINUTE AS DATE), CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE)) >= c.rate_from
+              THEN c.rate_bp ELSE c.rate_before_bp END AS cat_rate_bp,
+         p.invoice_date < TIMESTAMP '{from}' AS late
   FROM main.orders o JOIN main.order_items i USING (order_id) LEFT JOIN main.packages p USING (order_id)
        LEFT JOIN gstx.cat c ON c.sku = i.sku
-  WHERE coalesce(p.invoice_date, o.purchase_date) >= TIMESTAMP '{from}' AND coalesce(p.invoice_date, o.purchase_date) < TIMESTAMP '{to}'
+  WHERE (CASE WHEN p.invoice_date IS NOT NULL THEN p.invoice_date ELSE o.purchase_date END) < TIMESTAMP '{to}'
+    AND (CASE WHEN p.invoice_date IS NOT NULL THEN p.invoice_date ELSE o.purchase_date END) >= TIMESTAMP '{late_from}'
     AND o.order_status NOT IN ('PENDING', 'PENDING_AVAILABILITY')
     AND NOT (o.order_status = 'CANCELLED' AND p.invoice_number IS NULL)
-), taxed AS (
-  SELECT *, coalesce(price, 0) + ship - disc AS gross,
-         CASE WHEN itax IS NOT NULL THEN itax + stax
-              WHEN rate_bp IS NOT NULL THEN ((coalesce(price, 0) + ship - disc) * rate_bp * 2 + (10000 + rate_bp)) // ((10000 + rate_bp) * 2)
-              ELSE 0 END AS tax,
-         coalesce(pos = '{seller_state}', false) AS intra
-  FROM base
-), heads AS (
-  SELECT *, gross - tax AS taxable,
-         CASE WHEN intra THEN 0 ELSE tax END AS igst,
-         CASE WHEN intra THEN tax // 2 ELSE 0 END AS cgst,
-         CASE WHEN intra THEN tax - tax // 2 ELSE 0 END AS sgst
-  FROM taxed
+), scoped AS (
+  SELECT * FROM base
+  WHERE (NOT coalesce(late, false) AND sort_at >= TIMESTAMP '{from}') OR ({late_rule})
+  {filed}
 ), per_order AS (
-  SELECT order_id AS po_id, sum(gross) AS invoice_value, bool_or(rate_bp IS NULL) AS sku_missing
+  SELECT order_id AS po_id, count(*) AS n_items, sum(charges) AS charges_o, sum(coalesce(amazon_tax, 0)) AS tax_o,
+         bool_or(amazon_tax IS NOT NULL) AS any_tax,
+         CASE WHEN bool_and(item_total IS NOT NULL) THEN sum(item_total) ELSE max(order_total) END AS total_o
+  FROM scoped GROUP BY order_id
+), based AS (
+  SELECT s.*, n_items,
+         CASE WHEN NOT any_tax AND cat_rate_bp IS NOT NULL AND (total_o IS NULL OR abs(total_o - charges_o) <= n_items) THEN 'COMPUTED'
+              WHEN total_o IS NULL THEN 'UNRECONCILED'
+              WHEN abs(total_o - (charges_o + tax_o)) <= n_items THEN 'EXCLUSIVE'
+              WHEN abs(total_o - charges_o) <= n_items THEN 'INCLUSIVE'
+              ELSE 'UNRECONCILED' END AS basis
+  FROM scoped s JOIN per_order ON s.order_id = per_order.po_id
+), taxed AS (
+  SELECT *,
+         CASE basis WHEN 'COMPUTED' THEN (charges * cat_rate_bp * 2 + (10000 + cat_rate_bp)) // ((10000 + cat_rate_bp) * 2)
+                    ELSE coalesce(amazon_tax, 0) END AS tax
+  FROM based
+), valued AS (
+  SELECT *, CASE WHEN basis = 'EXCLUSIVE' THEN charges ELSE charges - tax END AS taxable,
+         CASE WHEN basis = 'EXCLUSIVE' THEN charges + tax ELSE charges END AS gross,
+         coalesce(pos = '{seller_state}', false) AS intra,
+         CASE WHEN coalesce(inv_day, order_day) < DATE '2025-09-22' THEN [0, 10, 25, 150, 300, 500, 1200, 1800, 2800]
+              WHEN coalesce(inv_day, order_day) < DATE '2026-02-01' THEN [0, 10, 25, 150, 300, 500, 1800, 2800, 4000]
+              ELSE [0, 10, 25, 150, 300, 500, 1800, 4000] END AS slabs
+  FROM taxed
+), rated AS (
+  SELECT *,
+         CASE WHEN basis = 'COMPUTED' THEN cat_rate_bp
+              WHEN cat_rate_bp IS NOT NULL AND list_contains(slabs, cat_rate_bp) AND abs(taxable * cat_rate_bp - tax * 10000) <= (quantity + 1) * 10000 THEN cat_rate_bp
+              WHEN taxable = 0 AND tax = 0 THEN cat_rate_bp
+              WHEN taxable <= 0 THEN NULL
+              ELSE list_filter(slabs, lambda s: abs(taxable * s - tax * 10000) <= (quantity + 1) * 10000)[1] END AS rate_bp
+  FROM valued
+), heads AS (
+  SELECT *, CASE WHEN intra THEN 0 ELSE tax END AS igst,
+         CASE WHEN intra THEN tax // 2 ELSE 0 END AS cgst,
+         CASE WHEN intra THEN tax - tax // 2 ELSE 0 END AS sgst,
+         rate_bp IS DISTINCT FROM cat_rate_bp AND rate_bp IS NOT NULL AND cat_rate_bp IS NOT NULL AS rate_mismatch
+  FROM rated
+), per_invoice AS (
+  SELECT order_id AS pi_id, sum(gross) AS invoice_value, bool_or(hsn IS NULL) AS sku_missing, bool_or(rate_bp IS NULL AND basis <> 'UNRECONCILED') AS rate_unresolved
   FROM heads GROUP BY order_id
 ), ord AS (
-  SELECT * EXCLUDE (po_id) FROM heads JOIN per_order ON heads.order_id = per_order.po_id
+  SELECT * EXCLUDE (pi_id) FROM heads JOIN per_invoice ON heads.order_id = per_invoice.pi_id
 )
 SELECT *,
        CASE WHEN cancelled THEN 'CANCELLED'
-            WHEN pos IS NULL OR sku_missing THEN 'QUARANTINED'
-            WHEN business THEN 'B2B'
+            WHEN invoice_number IS NULL THEN 'NO_INVOICE'
+            WHEN pos IS NULL OR sku_missing OR basis = 'UNRECONCILED' OR rate_unresolved THEN 'QUARANTINED'
             WHEN NOT intra AND invoice_value > CASE WHEN inv_day <= DATE '2024-07-31' THEN 25000000 ELSE 10000000 END THEN 'B2CL'
             ELSE 'B2CS' END AS section,
-       (taxable * CASE WHEN inv_day < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs
+       (taxable * CASE WHEN coalesce(inv_day, order_day) < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs
 FROM ord

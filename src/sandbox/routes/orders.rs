@@ -4,7 +4,7 @@
 use super::*;
 
 /// Render an order as Orders API 2026-01-01 returns it.
-pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], pii_role: bool) -> Value {
+pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], pii_role: bool, tax_inside: bool) -> Value {
     let has = |name: &str| included.iter().any(|i| i == name);
     let status = o.fulfillment_status(now);
     let mut programs = vec!["AMAZON_EASY_SHIP"];
@@ -28,10 +28,12 @@ pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], 
                 "product": { "asin": item.asin, "title": item.title, "sellerSku": item.sku, "price": { "unitPrice": money(item.unit_price_paise) } },
             });
             if has("PROCEEDS") {
+                // The buyer pays the same either way; only how Amazon splits it differs.
+                let item_amount = if tax_inside { item.total_paise() } else { item.total_paise() - item.tax_paise() };
                 v["proceeds"] = json!({
                     "proceedsTotal": money(item.total_paise()),
                     "breakdowns": [
-                        { "type": "ITEM", "subtotal": money(item.total_paise()) },
+                        { "type": "ITEM", "subtotal": money(item_amount) },
                         { "type": "TAX", "subtotal": money(item.tax_paise()), "detailedBreakdowns": [ { "subtype": "ITEM", "value": money(item.tax_paise()) } ] },
                     ],
                 });
@@ -67,7 +69,10 @@ pub(super) fn order_json(o: &SimOrder, now: DateTime<Utc>, included: &[String], 
         let tax: i64 = o.items.iter().map(|i| i.tax_paise()).sum();
         order["proceeds"] = json!({
             "grandTotal": money(o.total_paise()),
-            "breakdowns": [ { "type": "ITEM", "subtotal": money(o.total_paise()) }, { "type": "TAX", "subtotal": money(tax) } ],
+            "breakdowns": [
+                { "type": "ITEM", "subtotal": money(if tax_inside { o.total_paise() } else { o.total_paise() - tax }) },
+                { "type": "TAX", "subtotal": money(tax) },
+            ],
         });
     }
     if has("FULFILLMENT") {
@@ -186,6 +191,7 @@ pub(super) async fn search_orders(State(shared): S, headers: HeaderMap, RawQuery
     let computed = {
         let mut world = shared.world.lock();
         world.advance(now);
+        let included = Included { names: &included, tax_inside: shared.options.dialect.tax_inside_item };
         search_page(&world, &q, now, &included, page_size, &fingerprint, (in_marketplace && merchant, created_after, updated_after, before))
     };
     let (body, n, offset) = match computed {
@@ -198,11 +204,17 @@ pub(super) async fn search_orders(State(shared): S, headers: HeaderMap, RawQuery
 
 type Filter = (bool, Option<DateTime<Utc>>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
+/// What a search asked to include, and how proceeds split tax (the dialect).
+pub(super) struct Included<'a> {
+    names: &'a [String],
+    tax_inside: bool,
+}
+
 pub(super) fn search_page(
     world: &crate::sandbox::world::World,
     q: &HashMap<String, String>,
     now: DateTime<Utc>,
-    included: &[String],
+    included: &Included<'_>,
     page_size: usize,
     fingerprint: &str,
     (visible, created_after, updated_after, before): Filter,
@@ -229,8 +241,12 @@ pub(super) fn search_page(
         })
         .collect();
     matching.sort_by(|a, b| (a.last_updated, &a.order_id).cmp(&(b.last_updated, &b.order_id)));
-    let page: Vec<Value> =
-        matching.iter().skip(offset).take(page_size).map(|o| order_json(o, now, included, world.options.pii_role)).collect();
+    let page: Vec<Value> = matching
+        .iter()
+        .skip(offset)
+        .take(page_size)
+        .map(|o| order_json(o, now, included.names, world.options.pii_role, included.tax_inside))
+        .collect();
     let n = page.len();
     let next = offset + n;
     // The window's end: the `…Before` the search used, else two minutes ago (the model's rule).
@@ -263,7 +279,11 @@ pub(super) async fn get_order(State(shared): S, headers: HeaderMap, Path(order_i
         let mut world = shared.world.lock();
         world.advance(now);
         let pii = world.options.pii_role;
-        world.orders.get(&order_id).filter(|o| o.created <= now).map(|o| json!({ "order": order_json(o, now, &included, pii) }))
+        world
+            .orders
+            .get(&order_id)
+            .filter(|o| o.created <= now)
+            .map(|o| json!({ "order": order_json(o, now, &included, pii, shared.options.dialect.tax_inside_item) }))
     };
     match body {
         Some(body) => {
