@@ -142,3 +142,48 @@ async fn given_a_role_the_app_lacks_then_the_stage_stops_once_naming_the_role_an
     let store = Store::open_read_only(&home.path().join(DB_FILE)).expect("db");
     assert!(store.held_orders().expect("held").iter().all(|(_, r, _)| !r.contains("Amazon refused")), "no order held for it one by one");
 }
+
+/// The GSTR-1 sheets of a few hourly runs against the sandbox speaking `dialect`.
+async fn gst_sheets(dialect: Dialect) -> (BTreeMap<String, Vec<u8>>, dakiya::gst::export::Manifest) {
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
+    let sb = sandbox(SandboxOptions { seed: 7, orders: 12, start, rate_scale: 2000.0, dialect, ..SandboxOptions::default() }).await;
+    sb.with_world_mut(|w| w.without_cancellations());
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = write_embedded(home.path()).expect("pipeline");
+    let config = sandbox_config(&sb, 2000.0);
+    let clock: Arc<dyn Clock> = sb.clock();
+    sb.advance(Duration::hours(11));
+    for _ in 0..3 {
+        run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("run");
+        sb.advance(Duration::hours(3));
+    }
+    let store = Store::open(home.path()).expect("db");
+    let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).expect("catalogue");
+    let gst = dakiya::config::GstConfig::default();
+    let settings = dakiya::gst::export::ExportSettings { seller_state: "24", gst: &gst };
+    let out = tempfile::tempdir().expect("out");
+    let period = dakiya::gst::export::Period::range("2026-11-01..2026-12-31").expect("period");
+    let m = dakiya::gst::export::export(&store, &catalog, &settings, &period, &out.path().join("x")).expect("export");
+    let files = ["b2cs.csv", "b2cl.csv", "hsn(b2c).csv", "docs.csv", "eco.csv"]
+        .iter()
+        .map(|name| (name.to_string(), std::fs::read(out.path().join("x").join(name)).expect("file")))
+        .collect();
+    (files, m)
+}
+
+/// Amazon's model adds tax on top of ITEM; threads report ITEM with tax inside. The same sales
+/// in either form give the same sheets to the paisa, and no order is left unreconciled.
+#[tokio::test]
+async fn tax_on_top_or_inside_item_gives_the_same_gst_sheets() {
+    let (on_top, m1) = gst_sheets(Dialect::default()).await;
+    let (inside, m2) = gst_sheets(Dialect { tax_inside_item: true, ..Dialect::default() }).await;
+    assert!(m1.register_totals.taxable > 0, "{m1:?}");
+    assert_eq!(m1.register_totals, m2.register_totals);
+    for m in [&m1, &m2] {
+        assert!(m.lists.unreconciled_orders.is_empty() && m.lists.tax_computed_orders.is_empty(), "{:?}", m.lists);
+        assert!(m.lists.rate_mismatch_orders.is_empty() && m.lists.rate_unresolved_orders.is_empty(), "{:?}", m.lists);
+    }
+    for (name, bytes) in &on_top {
+        assert_eq!(String::from_utf8_lossy(bytes), String::from_utf8_lossy(&inside[name]), "{name}");
+    }
+}
