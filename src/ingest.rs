@@ -210,6 +210,7 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
         tracking_id: package.and_then(|p| p.tracking_number.clone()),
         ship_by: order.ship_by(),
         cancel_requested: order.cancel_requested(),
+        tax_basis: None,
     };
     let mut items = Vec::new();
     for item in &order.order_items {
@@ -243,13 +244,93 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
             },
         });
     }
+    let facts = OrderFacts { tax_basis: tax_basis(&items, facts.total_paise), ..facts };
     Ok((facts, items))
+}
+
+/// How an order's amounts add up (GST: whether Amazon's `ITEM` includes the tax, which no Amazon
+/// document says; docs/gst-rules.md). Charges per item are ITEM + SHIPPING + GIFT_WRAP + COD_FEE +
+/// OTHER − |DISCOUNT|; the total is the items' `proceedsTotal` when every item has one, else the
+/// order's `grandTotal`. Within one paisa per item: `EXCLUSIVE` when the total is the charges
+/// plus TAX (the model's own example), `INCLUSIVE` when it is the charges alone, `NO_TAX` when no
+/// item has a TAX breakdown (and the total, if any, is the charges), else `UNRECONCILED`. `None`
+/// when the order came without amounts at all (a later answer decides).
+pub fn tax_basis(items: &[ItemFacts], grand_total: Option<i64>) -> Option<&'static str> {
+    if items.is_empty() || items.iter().all(|i| i.item_price_paise.is_none() && i.proceeds_total_paise.is_none()) {
+        return None;
+    }
+    let part = |v: Option<i64>| v.unwrap_or(0);
+    let charges: i64 = items
+        .iter()
+        .map(|i| {
+            part(i.item_price_paise) + part(i.shipping_paise) + part(i.gift_wrap_paise) + part(i.cod_fee_paise) + part(i.other_paise)
+                - part(i.discount_paise).abs()
+        })
+        .sum();
+    let has_tax = items.iter().any(|i| i.item_tax_paise.is_some() || i.shipping_tax_paise.is_some());
+    let tax: i64 = items.iter().map(|i| part(i.item_tax_paise) + part(i.shipping_tax_paise)).sum();
+    let total = if items.iter().all(|i| i.proceeds_total_paise.is_some()) {
+        Some(items.iter().map(|i| part(i.proceeds_total_paise)).sum())
+    } else {
+        grand_total
+    };
+    let tolerance = items.len() as i64;
+    let near = |a: i64, b: i64| (a - b).abs() <= tolerance;
+    Some(match total {
+        None if has_tax => "UNRECONCILED",
+        None => "NO_TAX",
+        Some(t) if !has_tax => {
+            if near(t, charges) {
+                "NO_TAX"
+            } else {
+                "UNRECONCILED"
+            }
+        }
+        Some(t) if near(t, charges + tax) => "EXCLUSIVE",
+        Some(t) if near(t, charges) => "INCLUSIVE",
+        Some(_) => "UNRECONCILED",
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn item(price: i64, tax: Option<i64>, total: Option<i64>) -> ItemFacts {
+        ItemFacts {
+            order_item_id: "1".into(),
+            sku: None,
+            asin: None,
+            quantity: 1,
+            item_price_paise: Some(price),
+            item_tax_paise: tax,
+            shipping_paise: None,
+            shipping_tax_paise: None,
+            discount_paise: None,
+            gift_wrap_paise: None,
+            cod_fee_paise: None,
+            other_paise: None,
+            proceeds_total_paise: total,
+        }
+    }
+
+    /// Worked by hand: 950.00 + 47.50 = 997.50 is tax on top; 899.00 holding 42.81 is tax
+    /// inside; 500.00 + 25.00 against 510.00 is neither; a discount subtracts whatever its sign.
+    #[test]
+    fn the_tax_basis_is_proven_from_the_totals() {
+        assert_eq!(tax_basis(&[item(95_000, Some(4_750), Some(99_750))], None), Some("EXCLUSIVE"));
+        assert_eq!(tax_basis(&[item(89_900, Some(4_281), Some(89_900))], None), Some("INCLUSIVE"));
+        assert_eq!(tax_basis(&[item(50_000, Some(2_500), Some(51_000))], None), Some("UNRECONCILED"));
+        assert_eq!(tax_basis(&[item(50_000, None, Some(50_000))], None), Some("NO_TAX"));
+        assert_eq!(tax_basis(&[item(95_000, Some(4_750), None)], Some(99_750)), Some("EXCLUSIVE"), "grandTotal when items lack totals");
+        assert_eq!(tax_basis(&[item(95_000, Some(4_750), None)], None), Some("UNRECONCILED"));
+        for disc in [-1_500, 1_500] {
+            let i = ItemFacts { discount_paise: Some(disc), shipping_paise: Some(4_000), ..item(47_500, Some(2_500), Some(52_500)) };
+            assert_eq!(tax_basis(&[i], None), Some("EXCLUSIVE"), "discount {disc}");
+        }
+        assert_eq!(tax_basis(&[], Some(100)), None);
+    }
 
     #[test]
     fn deadlines_follow_delivery_end_and_the_cap() {

@@ -160,10 +160,10 @@ fn export_with(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Manifest> {
-    let register_rows = scratch.compute_lines(settings.seller_state, &period.label, from, to)?;
+    let register_rows = scratch.compute_lines(settings.seller_state, &period.label, from, to).context("computing the lines")?;
     // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
     let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
-    scratch.copy_register(tmp.path())?;
+    scratch.copy_register(tmp.path()).context("writing the register")?;
     let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
     drop(tmp);
 
@@ -210,7 +210,7 @@ fn export_with(
         if split { &[("hsn(b2b).csv", Lines::None), ("hsn(b2c).csv", Lines::Countable)] } else { &[("hsn.csv", Lines::Countable)] };
     for (name, lines) in hsn_files {
         let mut sheet = Sheet::create(out, name, &HSN_HEADER)?;
-        for h in scratch.hsn(*lines)? {
+        for h in scratch.hsn(*lines).context("Table 12")? {
             sheet.row([
                 h.hsn,
                 String::new(),
@@ -228,7 +228,7 @@ fn export_with(
         files.push(sheet.finish()?);
     }
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
-    let series = scratch.documents()?;
+    let series = scratch.documents().context("Table 13")?;
     for s in &series {
         docs.row([
             "Invoices for outward supply".to_owned(),

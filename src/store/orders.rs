@@ -45,6 +45,9 @@ pub struct OrderFacts {
     pub ship_by: Option<DateTime<Utc>>,
     /// A cancellation was requested or executed for an item.
     pub cancel_requested: bool,
+    /// How Amazon's amounts add up (`EXCLUSIVE`, `INCLUSIVE`, `NO_TAX`, `UNRECONCILED`):
+    /// [`crate::ingest::tax_basis`].
+    pub tax_basis: Option<&'static str>,
 }
 
 /// One item.
@@ -138,7 +141,7 @@ pub struct Upsert {
 }
 
 /// The order columns ingestion writes, in the order of [`upsert_many`]'s values.
-const ORDER_COLUMNS: [&str; 20] = [
+const ORDER_COLUMNS: [&str; 21] = [
     "order_id",
     "purchase_date",
     "last_updated",
@@ -159,6 +162,7 @@ const ORDER_COLUMNS: [&str; 20] = [
     "updated_at",
     "ship_by",
     "cancel_requested",
+    "tax_basis",
 ];
 
 /// The item columns ingestion writes.
@@ -212,7 +216,8 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                 now,
                 now,
                 o.ship_by,
-                o.cancel_requested
+                o.cancel_requested,
+                o.tax_basis
             ])?;
         }
         app.flush()?;
@@ -244,11 +249,12 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                  pii_deadline = excluded.pii_deadline,
                  updated_at = excluded.updated_at,
                  ship_by = COALESCE(excluded.ship_by, orders.ship_by),
-                 cancel_requested = orders.cancel_requested OR excluded.cancel_requested",
+                 cancel_requested = orders.cancel_requested OR excluded.cancel_requested,
+                 tax_basis = COALESCE(excluded.tax_basis, orders.tax_basis)",
             ORDER_COLUMNS.join(", "),
             vec![tuple(ORDER_COLUMNS.len()); chunk.len()].join(", ")
         ))?;
-        let mut args: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(chunk.len() * 20);
+        let mut args: Vec<&dyn duckdb::ToSql> = Vec::with_capacity(chunk.len() * ORDER_COLUMNS.len());
         for u in chunk {
             let o = &u.facts;
             args.extend([
@@ -272,6 +278,7 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                 &now,
                 &o.ship_by,
                 &o.cancel_requested,
+                &o.tax_basis,
             ]);
         }
         stmt.execute(args.as_slice())?;

@@ -57,6 +57,7 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "ship_by",
             "cancel_requested",
             "waiting_reason",
+            "tax_basis",
         ],
     ),
     (

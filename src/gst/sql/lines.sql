@@ -9,10 +9,11 @@
 -- line without an invoice is listed where it was ordered and kept out of the sheets; a line whose
 -- invoice date falls in a period already filed (`gst lock`) but that the filing did not hold comes
 -- into the next export; a line a filing held is never reported again.
--- Tax basis, per order: the item proceeds totals (else grandTotal) equal either the charges plus
--- TAX (EXCLUSIVE: Amazon's own example) or the charges alone (INCLUSIVE: tax inside); with no TAX
--- breakdown at all the tax is computed from the catalogue rate as inside (COMPUTED); neither way
--- is UNRECONCILED and kept out. Charges: ITEM + SHIPPING + GIFT_WRAP + COD_FEE + OTHER − |DISCOUNT|.
+-- Tax basis, per order, decided on arrival (`ingest::tax_basis`, stored in orders.tax_basis): the
+-- totals equal the charges plus TAX (EXCLUSIVE: Amazon's own example) or the charges alone
+-- (INCLUSIVE: tax inside); with no TAX breakdown the tax is computed from the catalogue rate as
+-- inside (COMPUTED); neither way is UNRECONCILED and kept out. Charges: ITEM + SHIPPING +
+-- GIFT_WRAP + COD_FEE + OTHER − |DISCOUNT|.
 -- Rate: Amazon's tax ÷ taxable snapped to the slabs in force on the invoice day (within one paisa
 -- per unit plus one), compared with the catalogue's rate on that day; no slab fits = kept out.
 -- Same state → CGST (tax ÷ 2, rounded down) + SGST (the rest), else IGST.
@@ -25,7 +26,7 @@ WITH base AS (
            + coalesce(i.other_paise, 0) - abs(coalesce(i.discount_paise, 0)) AS charges,
          CASE WHEN i.item_tax_paise IS NULL AND i.shipping_tax_paise IS NULL THEN NULL
               ELSE coalesce(i.item_tax_paise, 0) + coalesce(i.shipping_tax_paise, 0) END AS amazon_tax,
-         i.proceeds_total_paise AS item_total, o.total_paise AS order_total,
+         CASE o.tax_basis WHEN 'NO_TAX' THEN 'COMPUTED' WHEN 'EXCLUSIVE' THEN 'EXCLUSIVE' WHEN 'INCLUSIVE' THEN 'INCLUSIVE' ELSE 'UNRECONCILED' END AS basis,
          CASE WHEN o.state_unknown THEN NULL ELSE o.ship_state_code END AS pos,
          o.is_business AS business, o.order_status = 'CANCELLED' AS cancelled, c.hsn, c.uqc,
          CAST(p.invoice_date + INTERVAL 330 MINUTE AS DATE) AS inv_day,
@@ -44,39 +45,24 @@ WITH base AS (
   SELECT * FROM base
   WHERE (NOT coalesce(late, false) AND sort_at >= TIMESTAMP '{from}') OR ({late_rule})
   {filed}
-), per_order AS (
-  SELECT order_id AS po_id, count(*) AS n_items, sum(charges) AS charges_o, sum(coalesce(amazon_tax, 0)) AS tax_o,
-         bool_or(amazon_tax IS NOT NULL) AS any_tax,
-         CASE WHEN bool_and(item_total IS NOT NULL) THEN sum(item_total) ELSE max(order_total) END AS total_o
-  FROM scoped GROUP BY order_id
-), based AS (
-  SELECT s.*, n_items,
-         CASE WHEN NOT any_tax AND cat_rate_bp IS NOT NULL AND (total_o IS NULL OR abs(total_o - charges_o) <= n_items) THEN 'COMPUTED'
-              WHEN total_o IS NULL THEN 'UNRECONCILED'
-              WHEN abs(total_o - (charges_o + tax_o)) <= n_items THEN 'EXCLUSIVE'
-              WHEN abs(total_o - charges_o) <= n_items THEN 'INCLUSIVE'
-              ELSE 'UNRECONCILED' END AS basis
-  FROM scoped s JOIN per_order ON s.order_id = per_order.po_id
 ), taxed AS (
   SELECT *,
-         CASE basis WHEN 'COMPUTED' THEN (charges * cat_rate_bp * 2 + (10000 + cat_rate_bp)) // ((10000 + cat_rate_bp) * 2)
+         CASE basis WHEN 'COMPUTED' THEN coalesce((charges * cat_rate_bp * 2 + (10000 + cat_rate_bp)) // ((10000 + cat_rate_bp) * 2), 0)
                     ELSE coalesce(amazon_tax, 0) END AS tax
-  FROM based
+  FROM scoped
 ), valued AS (
   SELECT *, CASE WHEN basis = 'EXCLUSIVE' THEN charges ELSE charges - tax END AS taxable,
          CASE WHEN basis = 'EXCLUSIVE' THEN charges + tax ELSE charges END AS gross,
-         coalesce(pos = '{seller_state}', false) AS intra,
-         CASE WHEN coalesce(inv_day, order_day) < DATE '2025-09-22' THEN [0, 10, 25, 150, 300, 500, 1200, 1800, 2800]
-              WHEN coalesce(inv_day, order_day) < DATE '2026-02-01' THEN [0, 10, 25, 150, 300, 500, 1800, 2800, 4000]
-              ELSE [0, 10, 25, 150, 300, 500, 1800, 4000] END AS slabs
+         coalesce(pos = '{seller_state}', false) AS intra
   FROM taxed
 ), rated AS (
   SELECT *,
          CASE WHEN basis = 'COMPUTED' THEN cat_rate_bp
-              WHEN cat_rate_bp IS NOT NULL AND list_contains(slabs, cat_rate_bp) AND abs(taxable * cat_rate_bp - tax * 10000) <= (quantity + 1) * 10000 THEN cat_rate_bp
+              WHEN cat_rate_bp IS NOT NULL AND list_contains(gst_slabs(coalesce(inv_day, order_day)), cat_rate_bp)
+                   AND abs(taxable * cat_rate_bp - tax * 10000) <= (quantity + 1) * 10000 THEN cat_rate_bp
               WHEN taxable = 0 AND tax = 0 THEN cat_rate_bp
               WHEN taxable <= 0 THEN NULL
-              ELSE list_filter(slabs, lambda s: abs(taxable * s - tax * 10000) <= (quantity + 1) * 10000)[1] END AS rate_bp
+              ELSE list_filter(gst_slabs(coalesce(inv_day, order_day)), lambda s: abs(taxable * s - tax * 10000) <= (quantity + 1) * 10000)[1] END AS rate_bp
   FROM valued
 ), heads AS (
   SELECT *, CASE WHEN intra THEN 0 ELSE tax END AS igst,

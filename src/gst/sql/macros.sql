@@ -1,3 +1,9 @@
 -- An amount in paise as a decimal with exactly two places ("-12.05"), for the CSV files.
 CREATE OR REPLACE TEMP MACRO gst_money(x) AS
     (CASE WHEN x < 0 THEN '-' ELSE '' END || CAST(abs(x) // 100 AS VARCHAR) || '.' || lpad(CAST(abs(x) % 100 AS VARCHAR), 2, '0'));
+-- The GST slabs in force on an India date, basis points (docs/gst-rules.md "Rates"): before
+-- 22 Sep 2025 (01/2017-IT(Rate)), from it (9/2025-IT(Rate)), from 1 Feb 2026 (19/2025-IT(Rate)).
+CREATE OR REPLACE TEMP MACRO gst_slabs(day) AS
+    (CASE WHEN day < DATE '2025-09-22' THEN [0, 10, 25, 150, 300, 500, 1200, 1800, 2800]
+          WHEN day < DATE '2026-02-01' THEN [0, 10, 25, 150, 300, 500, 1800, 2800, 4000]
+          ELSE [0, 10, 25, 150, 300, 500, 1800, 4000] END);
