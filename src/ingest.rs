@@ -211,6 +211,7 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
         ship_by: order.ship_by(),
         cancel_requested: order.cancel_requested(),
         tax_basis: None,
+        invoice_value_paise: None,
     };
     let mut items = Vec::new();
     for item in &order.order_items {
@@ -244,7 +245,8 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
             },
         });
     }
-    let facts = OrderFacts { tax_basis: tax_basis(&items, facts.total_paise), ..facts };
+    let (basis, value) = tax_basis(&items, facts.total_paise).map_or((None, None), |(b, v)| (Some(b), Some(v)));
+    let facts = OrderFacts { tax_basis: basis, invoice_value_paise: value, ..facts };
     Ok((facts, items))
 }
 
@@ -253,9 +255,10 @@ fn facts_and_items(order: &Order) -> Result<(OrderFacts, Vec<ItemFacts>), String
 /// OTHER − |DISCOUNT|; the total is the items' `proceedsTotal` when every item has one, else the
 /// order's `grandTotal`. Within one paisa per item: `EXCLUSIVE` when the total is the charges
 /// plus TAX (the model's own example), `INCLUSIVE` when it is the charges alone, `NO_TAX` when no
-/// item has a TAX breakdown (and the total, if any, is the charges), else `UNRECONCILED`. `None`
-/// when the order came without amounts at all (a later answer decides).
-pub fn tax_basis(items: &[ItemFacts], grand_total: Option<i64>) -> Option<&'static str> {
+/// item has a TAX breakdown (and the total, if any, is the charges), else `UNRECONCILED`; with
+/// the invoice value (the charges, plus TAX when on top). `None` when the order came without
+/// amounts at all (a later answer decides).
+pub fn tax_basis(items: &[ItemFacts], grand_total: Option<i64>) -> Option<(&'static str, i64)> {
     if items.is_empty() || items.iter().all(|i| i.item_price_paise.is_none() && i.proceeds_total_paise.is_none()) {
         return None;
     }
@@ -276,7 +279,7 @@ pub fn tax_basis(items: &[ItemFacts], grand_total: Option<i64>) -> Option<&'stat
     };
     let tolerance = items.len() as i64;
     let near = |a: i64, b: i64| (a - b).abs() <= tolerance;
-    Some(match total {
+    let basis = match total {
         None if has_tax => "UNRECONCILED",
         None => "NO_TAX",
         Some(t) if !has_tax => {
@@ -289,7 +292,8 @@ pub fn tax_basis(items: &[ItemFacts], grand_total: Option<i64>) -> Option<&'stat
         Some(t) if near(t, charges + tax) => "EXCLUSIVE",
         Some(t) if near(t, charges) => "INCLUSIVE",
         Some(_) => "UNRECONCILED",
-    })
+    };
+    Some((basis, if basis == "EXCLUSIVE" { charges + tax } else { charges }))
 }
 
 #[cfg(test)]
@@ -319,15 +323,19 @@ mod tests {
     /// inside; 500.00 + 25.00 against 510.00 is neither; a discount subtracts whatever its sign.
     #[test]
     fn the_tax_basis_is_proven_from_the_totals() {
-        assert_eq!(tax_basis(&[item(95_000, Some(4_750), Some(99_750))], None), Some("EXCLUSIVE"));
-        assert_eq!(tax_basis(&[item(89_900, Some(4_281), Some(89_900))], None), Some("INCLUSIVE"));
-        assert_eq!(tax_basis(&[item(50_000, Some(2_500), Some(51_000))], None), Some("UNRECONCILED"));
-        assert_eq!(tax_basis(&[item(50_000, None, Some(50_000))], None), Some("NO_TAX"));
-        assert_eq!(tax_basis(&[item(95_000, Some(4_750), None)], Some(99_750)), Some("EXCLUSIVE"), "grandTotal when items lack totals");
-        assert_eq!(tax_basis(&[item(95_000, Some(4_750), None)], None), Some("UNRECONCILED"));
+        assert_eq!(tax_basis(&[item(95_000, Some(4_750), Some(99_750))], None).map(|b| b.0), Some("EXCLUSIVE"));
+        assert_eq!(tax_basis(&[item(89_900, Some(4_281), Some(89_900))], None), Some(("INCLUSIVE", 89_900)));
+        assert_eq!(tax_basis(&[item(50_000, Some(2_500), Some(51_000))], None).map(|b| b.0), Some("UNRECONCILED"));
+        assert_eq!(tax_basis(&[item(50_000, None, Some(50_000))], None).map(|b| b.0), Some("NO_TAX"));
+        assert_eq!(
+            tax_basis(&[item(95_000, Some(4_750), None)], Some(99_750)).map(|b| b.0),
+            Some("EXCLUSIVE"),
+            "grandTotal when items lack totals"
+        );
+        assert_eq!(tax_basis(&[item(95_000, Some(4_750), None)], None).map(|b| b.0), Some("UNRECONCILED"));
         for disc in [-1_500, 1_500] {
             let i = ItemFacts { discount_paise: Some(disc), shipping_paise: Some(4_000), ..item(47_500, Some(2_500), Some(52_500)) };
-            assert_eq!(tax_basis(&[i], None), Some("EXCLUSIVE"), "discount {disc}");
+            assert_eq!(tax_basis(&[i], None), Some(("EXCLUSIVE", 52_500)), "discount {disc}: 475.00 + 40.00 − 15.00 + 25.00");
         }
         assert_eq!(tax_basis(&[], Some(100)), None);
     }

@@ -252,11 +252,12 @@ async fn idle_run(exe: &Path) -> anyhow::Result<()> {
 }
 
 /// Seven years at 300 orders a day, filled straight into a store.
-fn gst_export(exe: &Path) -> anyhow::Result<()> {
+/// The GST export over seven years at `per_day` orders a day (300: today's benchmark; 3,000:
+/// issue #16's ten times), against DuckDB's own `COPY` of the same register.
+fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
     let home = tempfile::tempdir()?;
     let store = dakiya::store::Store::open(home.path())?;
     let days = 7 * 365;
-    let per_day = 300;
     let started = Instant::now();
     let lines = dakiya::store::synthetic::fill_gst_history(&store, days, per_day)?;
     println!("    seeded {lines} order lines in {:.1} s", started.elapsed().as_secs_f64());
@@ -279,9 +280,13 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
     dakiya::gst::export::baseline_copy(&store, &catalog, "24", &period, &copy_file)?;
     let copy = started.elapsed().as_secs_f64();
     let rows = manifest.files.first().map_or(0, |f| f.rows);
-    row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
+    if per_day == 300 {
+        row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
+    } else {
+        println!("GST export, 7 years at {per_day}/day ({rows} register rows), wall       {ours:.2} s");
+    }
     row(
-        "GST export / DuckDB COPY TO of the same register",
+        &format!("GST export / DuckDB COPY TO of the same register ({per_day}/day)"),
         format!("{:.2}", ours / copy.max(1e-9)),
         "<= 1.5",
         ours / copy.max(1e-9) <= 1.5,
@@ -300,7 +305,12 @@ fn gst_export(exe: &Path) -> anyhow::Result<()> {
         cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).env("DAKIYA_PASSPHRASE", "bench");
         let (wall, peak_kb, code) = run_measured(&mut cmd)?;
         let mb = peak_kb as f64 / 1024.0;
-        row("GST export (7 years) in its own process: peak RSS", format!("{mb:.0} MB"), "<= 200 MB", mb <= 200.0 && code == 0);
+        row(
+            &format!("GST export (7 years, {per_day}/day) in its own process: peak RSS"),
+            format!("{mb:.0} MB"),
+            "<= 200 MB",
+            mb <= 200.0 && code == 0,
+        );
         println!("    wall {wall:.2} s including process start, exit {code}");
     }
     Ok(())
@@ -345,7 +355,8 @@ fn main() -> anyhow::Result<()> {
         dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
     );
-    // An optional second argument picks benchmarks by name (`calls`, `wall`, `idle`, `vault`, `gst`).
+    // An optional second argument picks benchmarks by name (`calls`, `wall`, `idle`, `vault`, `gst`,
+    // `gst10`: the export at ten times the volume).
     let only = std::env::args().nth(2);
     let want = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|o| o == name));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
@@ -364,7 +375,10 @@ fn main() -> anyhow::Result<()> {
         vault_bench()?;
     }
     if want("gst") {
-        gst_export(&exe)?;
+        gst_export(&exe, 300)?;
+    }
+    if want("gst10") {
+        gst_export(&exe, 3000)?;
     }
     Ok(())
 }

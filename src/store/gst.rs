@@ -303,9 +303,9 @@ impl<'s> Scratch<'s> {
     pub fn documents(&self) -> Result<Vec<DocSeries>, StoreError> {
         let mut stmt = self.conn().prepare(
             "WITH inv AS (
-               SELECT invoice_number, regexp_extract(invoice_number, '^(.*?)([0-9]+)$', 1) AS series,
-                      TRY_CAST(regexp_extract(invoice_number, '^(.*?)([0-9]+)$', 2) AS BIGINT) AS num, bool_or(cancelled) AS cancelled
-               FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY invoice_number)
+               SELECT invoice_number, parts.series, TRY_CAST(parts.num AS BIGINT) AS num, cancelled
+               FROM (SELECT invoice_number, bool_or(cancelled) AS cancelled FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY invoice_number),
+                    LATERAL (SELECT regexp_extract(invoice_number, '^(.*?)([0-9]+)$', ['series', 'num']) AS parts))
              SELECT series, arg_min(invoice_number, num), arg_max(invoice_number, num), max(num) - min(num) + 1,
                     count(*) FILTER (WHERE cancelled), max(num) - min(num) + 1 - count(*)
              FROM inv WHERE num IS NOT NULL GROUP BY series ORDER BY series",

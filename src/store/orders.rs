@@ -48,6 +48,8 @@ pub struct OrderFacts {
     /// How Amazon's amounts add up (`EXCLUSIVE`, `INCLUSIVE`, `NO_TAX`, `UNRECONCILED`):
     /// [`crate::ingest::tax_basis`].
     pub tax_basis: Option<&'static str>,
+    /// The invoice value: the charges, plus TAX when it is on top, paise.
+    pub invoice_value_paise: Option<i64>,
 }
 
 /// One item.
@@ -141,7 +143,7 @@ pub struct Upsert {
 }
 
 /// The order columns ingestion writes, in the order of [`upsert_many`]'s values.
-const ORDER_COLUMNS: [&str; 21] = [
+const ORDER_COLUMNS: [&str; 22] = [
     "order_id",
     "purchase_date",
     "last_updated",
@@ -163,6 +165,7 @@ const ORDER_COLUMNS: [&str; 21] = [
     "ship_by",
     "cancel_requested",
     "tax_basis",
+    "invoice_value_paise",
 ];
 
 /// The item columns ingestion writes.
@@ -217,7 +220,8 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                 now,
                 o.ship_by,
                 o.cancel_requested,
-                o.tax_basis
+                o.tax_basis,
+                o.invoice_value_paise
             ])?;
         }
         app.flush()?;
@@ -250,7 +254,8 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                  updated_at = excluded.updated_at,
                  ship_by = COALESCE(excluded.ship_by, orders.ship_by),
                  cancel_requested = orders.cancel_requested OR excluded.cancel_requested,
-                 tax_basis = COALESCE(excluded.tax_basis, orders.tax_basis)",
+                 tax_basis = COALESCE(excluded.tax_basis, orders.tax_basis),
+                 invoice_value_paise = COALESCE(excluded.invoice_value_paise, orders.invoice_value_paise)",
             ORDER_COLUMNS.join(", "),
             vec![tuple(ORDER_COLUMNS.len()); chunk.len()].join(", ")
         ))?;
@@ -279,6 +284,7 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
                 &o.ship_by,
                 &o.cancel_requested,
                 &o.tax_basis,
+                &o.invoice_value_paise,
             ]);
         }
         stmt.execute(args.as_slice())?;

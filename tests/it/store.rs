@@ -58,6 +58,7 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "cancel_requested",
             "waiting_reason",
             "tax_basis",
+            "invoice_value_paise",
         ],
     ),
     (

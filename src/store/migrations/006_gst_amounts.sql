@@ -9,7 +9,9 @@ ALTER TABLE order_items ADD COLUMN proceeds_total_paise BIGINT;
 -- (total = charges + TAX), INCLUSIVE (total = charges), NO_TAX (no TAX breakdown),
 -- UNRECONCILED. Orders stored before v6 are decided here by the same rule.
 ALTER TABLE orders ADD COLUMN tax_basis VARCHAR;
-UPDATE orders SET tax_basis = b.basis FROM (
+-- The invoice value (what the buyer pays for the goods: charges, plus TAX when it is on top).
+ALTER TABLE orders ADD COLUMN invoice_value_paise BIGINT;
+UPDATE orders SET tax_basis = b.basis, invoice_value_paise = CASE WHEN b.basis = 'EXCLUSIVE' THEN b.charges + b.tax ELSE b.charges END FROM (
     SELECT o.order_id,
            CASE WHEN bool_or(i.item_tax_paise IS NOT NULL OR i.shipping_tax_paise IS NOT NULL) IS NOT TRUE
                      THEN CASE WHEN o.total_paise IS NULL OR abs(o.total_paise - sum(coalesce(i.item_price_paise, 0) + coalesce(i.shipping_paise, 0) - abs(coalesce(i.discount_paise, 0)))) <= count(*) THEN 'NO_TAX' ELSE 'UNRECONCILED' END
@@ -17,7 +19,9 @@ UPDATE orders SET tax_basis = b.basis FROM (
                 WHEN abs(o.total_paise - sum(coalesce(i.item_price_paise, 0) + coalesce(i.shipping_paise, 0) - abs(coalesce(i.discount_paise, 0))
                                              + coalesce(i.item_tax_paise, 0) + coalesce(i.shipping_tax_paise, 0))) <= count(*) THEN 'EXCLUSIVE'
                 WHEN abs(o.total_paise - sum(coalesce(i.item_price_paise, 0) + coalesce(i.shipping_paise, 0) - abs(coalesce(i.discount_paise, 0)))) <= count(*) THEN 'INCLUSIVE'
-                ELSE 'UNRECONCILED' END AS basis
+                ELSE 'UNRECONCILED' END AS basis,
+           sum(coalesce(i.item_price_paise, 0) + coalesce(i.shipping_paise, 0) - abs(coalesce(i.discount_paise, 0))) AS charges,
+           sum(coalesce(i.item_tax_paise, 0) + coalesce(i.shipping_tax_paise, 0)) AS tax
     FROM orders o JOIN order_items i USING (order_id) GROUP BY o.order_id, o.total_paise
 ) b WHERE orders.order_id = b.order_id;
 -- A period the seller filed: what was exported, with each file's SHA-256 (JSON).
