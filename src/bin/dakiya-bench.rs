@@ -276,8 +276,16 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
     let ours = started.elapsed().as_secs_f64();
     let rss = peak_rss_kb().max(before_rss);
     let copy_file = home.path().join("copy.csv");
-    let started = Instant::now();
-    dakiya::gst::export::baseline_copy(&store, &catalog, "24", &period, &copy_file)?;
+    let mut started = Instant::now();
+    // The baseline under the export's own memory limit; if DuckDB cannot do it in one query
+    // there, with 1 GB (said in the output: that baseline is faster than a fair one).
+    let mut note = "";
+    if dakiya::gst::export::baseline_copy(&store, &catalog, "24", &period, &copy_file, None).is_err() {
+        note = " (DuckDB needs more than the export's 120 MB for it in one query: measured with 1 GB)";
+        let _ = std::fs::remove_file(&copy_file);
+        started = Instant::now();
+        dakiya::gst::export::baseline_copy(&store, &catalog, "24", &period, &copy_file, Some("1GB"))?;
+    }
     let copy = started.elapsed().as_secs_f64();
     let rows = manifest.files.first().map_or(0, |f| f.rows);
     if per_day == 300 {
@@ -291,7 +299,7 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
         "<= 1.5",
         ours / copy.max(1e-9) <= 1.5,
     );
-    println!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s");
+    println!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s{note}");
     let _ = rss;
     drop(store);
     // The export's own memory: the real binary, in its own process.

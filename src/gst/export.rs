@@ -167,7 +167,7 @@ fn export_with(
     let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
     drop(tmp);
 
-    let register_totals = totals(scratch.totals(Lines::Countable)?);
+    let register_totals = totals(scratch.totals(Lines::Countable).context("totals")?);
     let mut section_totals = BTreeMap::new();
     for section in Section::ALL {
         if scratch.count(Lines::Section(section))? > 0 {
@@ -177,7 +177,7 @@ fn export_with(
     let eco_gstin = settings.gst.eco_gstin.clone().unwrap_or_default();
 
     let mut b2cs = Sheet::create(out, "b2cs.csv", &B2CS_HEADER)?;
-    for (state, bp, taxable) in scratch.b2cs()? {
+    for (state, bp, taxable) in scratch.b2cs().context("b2cs")? {
         b2cs.row([
             "OE".to_owned(),
             pos_label(&state),
@@ -190,7 +190,7 @@ fn export_with(
     }
     files.push(b2cs.finish()?);
     let mut b2cl = Sheet::create(out, "b2cl.csv", &B2CL_HEADER)?;
-    for (inv, day, value, state, bp, taxable) in scratch.b2cl()? {
+    for (inv, day, value, state, bp, taxable) in scratch.b2cl().context("b2cl")? {
         b2cl.row([
             inv,
             dmy(day),
@@ -256,15 +256,15 @@ fn export_with(
     files.push(eco.finish()?);
 
     let lists = Lists {
-        b2b_candidate_orders: scratch.orders(Lines::B2bCandidate)?,
-        uninvoiced_orders: scratch.orders(Lines::NoInvoice)?,
-        unknown_state_orders: scratch.orders(Lines::UnknownState)?,
-        unknown_sku_orders: scratch.orders(Lines::UnknownSku)?,
-        unreconciled_orders: scratch.orders(Lines::Unreconciled)?,
-        rate_mismatch_orders: scratch.orders(Lines::RateMismatch)?,
-        rate_unresolved_orders: scratch.orders(Lines::RateUnresolved)?,
-        tax_computed_orders: scratch.orders(Lines::TaxComputed)?,
-        late_orders: scratch.orders(Lines::Late)?,
+        b2b_candidate_orders: scratch.orders(Lines::B2bCandidate).context("Lines::B2bCandidate")?,
+        uninvoiced_orders: scratch.orders(Lines::NoInvoice).context("Lines::NoInvoice")?,
+        unknown_state_orders: scratch.orders(Lines::UnknownState).context("Lines::UnknownState")?,
+        unknown_sku_orders: scratch.orders(Lines::UnknownSku).context("Lines::UnknownSku")?,
+        unreconciled_orders: scratch.orders(Lines::Unreconciled).context("Lines::Unreconciled")?,
+        rate_mismatch_orders: scratch.orders(Lines::RateMismatch).context("Lines::RateMismatch")?,
+        rate_unresolved_orders: scratch.orders(Lines::RateUnresolved).context("Lines::RateUnresolved")?,
+        tax_computed_orders: scratch.orders(Lines::TaxComputed).context("Lines::TaxComputed")?,
+        late_orders: scratch.orders(Lines::Late).context("Lines::Late")?,
         unnumbered_invoices: scratch.unnumbered_invoices()?,
         short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits))?,
     };
@@ -352,10 +352,17 @@ fn export_with(
 
 /// The benchmark's baseline: DuckDB's own `COPY … TO` of the same register (same lines, same
 /// columns, same order), without anything else the export does.
-pub fn baseline_copy(store: &Store, catalog: &Catalog, seller_state: &str, period: &Period, file: &Path) -> anyhow::Result<()> {
+pub fn baseline_copy(
+    store: &Store,
+    catalog: &Catalog,
+    seller_state: &str,
+    period: &Period,
+    file: &Path,
+    memory_limit: Option<&str>,
+) -> anyhow::Result<()> {
     let (from, to) = period.bounds_utc();
     let scratch_dir = tempfile::tempdir()?;
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
-    scratch.copy_baseline(seller_state, &period.label, from, to, file)?;
+    scratch.copy_baseline(memory_limit, seller_state, &period.label, from, to, file).context("the COPY baseline")?;
     Ok(())
 }
