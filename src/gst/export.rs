@@ -239,6 +239,10 @@ fn export_with(
         ])?;
     }
     files.push(docs.finish()?);
+    // The tool refuses a Table 14 row whose Central and State tax differ (docs/gst-rules.md):
+    // both are half the intra-state tax, rounded half up, and an odd total is said below.
+    let intra_tax = register_totals.cgst + register_totals.sgst;
+    let half = (intra_tax + 1) / 2;
     let mut eco = Sheet::create(out, "eco.csv", &ECO_HEADER)?;
     if register_totals.taxable != 0 {
         let t = register_totals;
@@ -248,8 +252,8 @@ fn export_with(
             settings.gst.eco_name.clone(),
             format_paise(t.taxable),
             format_paise(t.igst),
-            format_paise(t.cgst),
-            format_paise(t.sgst),
+            format_paise(half),
+            format_paise(half),
             format_paise(t.cess),
         ])?;
     }
@@ -274,6 +278,13 @@ fn export_with(
             "eco.csv (Table 14) has no GSTIN of the e-commerce operator: set [gst] eco_gstin to Amazon's TCS GSTIN for your state (GST portal: TCS/TDS credit received) and export again"
                 .to_owned(),
         );
+    }
+    if intra_tax % 2 != 0 {
+        warnings.push(format!(
+            "eco.csv (Table 14) needs equal central and state tax: the intra-state tax {} is odd in paise, so each is written as {} (0.01 more in total than the register; Amazon's own heads are in the Merchant Tax Report)",
+            format_paise(intra_tax),
+            format_paise(half)
+        ));
     }
     let unseen: i64 = series.iter().map(|s| s.unseen).sum();
     if unseen > 0 {
