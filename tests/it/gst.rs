@@ -555,3 +555,28 @@ fn an_empty_period_writes_headers_only() {
     });
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn the_cli_exports_locks_and_then_refuses_to_rewrite_a_filed_month() {
+    let s = month_seed();
+    s.store.checkpoint().expect("checkpoint");
+    let home = crate::support::TestHome::new();
+    std::fs::copy(s.home.path().join("dakiya.duckdb"), home.path().join("dakiya.duckdb")).expect("copy db");
+    let dir = home.path().join("gst-oct");
+    let mut export = home.dakiya();
+    export.args(["gst", "export", "--period", "2026-10", "--out"]).arg(&dir);
+    let (code, out, err) = crate::support::run(export);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("WARNING: eco.csv (Table 14) has no GSTIN"), "{out}");
+    let mut lock = home.dakiya();
+    lock.args(["gst", "lock", "--period", "2026-10", "--dir"]).arg(&dir);
+    let (code, out, err) = crate::support::run(lock);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2026-10 recorded as filed"), "{out}");
+    let mut again = home.dakiya();
+    again.args(["gst", "export", "--period", "2026-10", "--out"]).arg(home.path().join("gst-oct-again"));
+    let (code, _, err) = crate::support::run(again);
+    assert_ne!(code, 0);
+    assert!(err.contains("was filed"), "{err}");
+    assert!(!home.path().join("gst-oct-again").join("b2cs.csv").exists(), "nothing written for a filed month");
+}
