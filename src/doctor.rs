@@ -126,6 +126,11 @@ async fn with_amazon(api: &SpApi, plan: &Pipeline, now: chrono::DateTime<chrono:
     out.push(role_check("Easy Ship API role", api.get_scheduled_package("000-0000000-0000000").await.map(|_| ())));
     // Feeds: the documents feeds of the last day.
     out.push(role_check("Feeds API role (labels)", api.get_documents_feeds_since(now - chrono::Duration::days(1)).await.map(|_| ())));
+    // Finances: the refunds of the last day (the `refunds` stage; no customer data).
+    out.push(role_check(
+        "Finances API role (refunds)",
+        api.list_financial_events(now - chrono::Duration::days(1), None, None).await.map(|_| ()),
+    ));
     match plan.load_catalog() {
         Ok(catalog) => {
             let missing: Vec<String> = skus.iter().filter(|s| catalog.get(s).is_none()).cloned().collect();

@@ -1,5 +1,6 @@
 //! `dakiya gst export`: the sales register and GSTR-1 sheets for the Chartered Accountant;
-//! `dakiya gst lock`: record an export as filed.
+//! `dakiya gst lock`: record an export as filed; `dakiya gst import-mtr`: Amazon's Merchant Tax
+//! Report, without its personal columns, reconciled with dakiya's lines.
 
 #![allow(clippy::print_stdout)]
 
@@ -39,6 +40,17 @@ pub enum GstCommand {
         /// Output folder (default gst-<period>).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Pipeline whose `catalog` gives HSN and GST rates.
+        #[arg(long, default_value = DEFAULT_PIPELINE)]
+        pipeline: PathBuf,
+    },
+    /// Import Amazon's Merchant Tax Report CSVs (B2C, B2B) as downloaded from Seller Central:
+    /// personal columns are never read; every month they cover is reconciled with dakiya's
+    /// lines, and the export then uses their credit note numbers (exit 1 when anything differs).
+    ImportMtr {
+        /// The MTR CSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         /// Pipeline whose `catalog` gives HSN and GST rates.
         #[arg(long, default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
@@ -87,6 +99,27 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
             print!("{}", summary(&manifest));
             println!("Written to {}", out.display());
             Ok(Outcome::Done)
+        }
+        GstCommand::ImportMtr { files, pipeline } => {
+            let catalog = pipeline::load_or_invalid(&pipeline)?.load_catalog()?;
+            let store = open_store(home)?;
+            let done = crate::gst::mtr::import(&store.0, &catalog, &config.seller.state_code, &files, session.clock.now())?;
+            println!("Merchant Tax Report: {} rows new, {} replaced.", done.new, done.replaced);
+            if !done.dropped.is_empty() {
+                println!("Personal columns not read: {}.", done.dropped.join(", "));
+            }
+            for p in &done.problems {
+                println!("WARNING: {p}");
+            }
+            let mut differ = !done.problems.is_empty();
+            for (month, diffs) in &done.differences {
+                println!("{month}: {} differences with dakiya", diffs.len());
+                for d in diffs {
+                    println!("  {}", d.describe());
+                }
+                differ |= !diffs.is_empty();
+            }
+            Ok(if differ { Outcome::Partial } else { Outcome::Done })
         }
         GstCommand::Lock { period, quarter, dir, pipeline } => {
             let period = match (period.as_deref(), quarter.as_deref()) {

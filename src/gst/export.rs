@@ -28,7 +28,7 @@ use sha2::Digest as _;
 pub use super::manifest::{default_out, summary, FileEntry, Lists, Manifest, Totals};
 pub use super::period::Period;
 use super::sheets::{dmy, rate_text, reframe, Sheet};
-pub use super::sheets::{B2CL_HEADER, B2CS_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER};
+pub use super::sheets::{B2CL_HEADER, B2CS_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER};
 use super::states::{pos_label, uqc_label};
 use crate::catalog::Catalog;
 use crate::config::GstConfig;
@@ -204,8 +204,26 @@ fn export_with(
         ])?;
     }
     files.push(b2cl.finish()?);
-    let (y, m, d) = HSN_SPLIT_FROM;
-    let split = NaiveDate::from_ymd_opt(y, m, d).is_some_and(|day| period.from >= day);
+    // Credit notes against B2CL invoices need Amazon's note number, which the Finances API does
+    // not give: the file is written with the tool's header and the notes are listed and warned.
+    let mut cdnur = Sheet::create(out, "cdnur.csv", &CDNUR_HEADER)?;
+    for note in scratch.cdnur().context("cdnur")? {
+        cdnur.row([
+            "B2CL".to_owned(),
+            note.number,
+            dmy(note.date),
+            "C".to_owned(),
+            pos_label(&note.pos),
+            format_paise(note.value),
+            String::new(),
+            rate_text(note.rate_bp),
+            format_paise(note.taxable),
+            format_paise(0),
+        ])?;
+    }
+    files.push(cdnur.finish()?);
+    let (yy, mm, dd) = HSN_SPLIT_FROM;
+    let split = NaiveDate::from_ymd_opt(yy, mm, dd).is_some_and(|day| period.from >= day);
     let hsn_files: &[(&'static str, Lines)] =
         if split { &[("hsn(b2b).csv", Lines::None), ("hsn(b2c).csv", Lines::Countable)] } else { &[("hsn.csv", Lines::Countable)] };
     for (name, lines) in hsn_files {
@@ -238,6 +256,10 @@ fn export_with(
             s.cancelled.to_string(),
         ])?;
     }
+    let (notes, unnumbered_notes) = scratch.credit_note_series().context("Table 13 credit notes")?;
+    for s in &notes {
+        docs.row(["Credit Note".to_owned(), s.first.clone(), s.last.clone(), s.total.to_string(), s.cancelled.to_string()])?;
+    }
     files.push(docs.finish()?);
     // The tool refuses a Table 14 row whose Central and State tax differ (docs/gst-rules.md):
     // both are half the intra-state tax, rounded half up, and an odd total is said below.
@@ -260,17 +282,22 @@ fn export_with(
     files.push(eco.finish()?);
 
     let lists = Lists {
-        b2b_candidate_orders: scratch.orders(Lines::B2bCandidate).context("Lines::B2bCandidate")?,
-        uninvoiced_orders: scratch.orders(Lines::NoInvoice).context("Lines::NoInvoice")?,
-        unknown_state_orders: scratch.orders(Lines::UnknownState).context("Lines::UnknownState")?,
-        unknown_sku_orders: scratch.orders(Lines::UnknownSku).context("Lines::UnknownSku")?,
-        unreconciled_orders: scratch.orders(Lines::Unreconciled).context("Lines::Unreconciled")?,
-        rate_mismatch_orders: scratch.orders(Lines::RateMismatch).context("Lines::RateMismatch")?,
-        rate_unresolved_orders: scratch.orders(Lines::RateUnresolved).context("Lines::RateUnresolved")?,
-        tax_computed_orders: scratch.orders(Lines::TaxComputed).context("Lines::TaxComputed")?,
-        late_orders: scratch.orders(Lines::Late).context("Lines::Late")?,
+        b2b_candidate_orders: scratch.orders(Lines::B2bCandidate)?,
+        uninvoiced_orders: scratch.orders(Lines::NoInvoice)?,
+        unknown_state_orders: scratch.orders(Lines::UnknownState)?,
+        unknown_sku_orders: scratch.orders(Lines::UnknownSku)?,
+        unreconciled_orders: scratch.orders(Lines::Unreconciled)?,
+        rate_mismatch_orders: scratch.orders(Lines::RateMismatch)?,
+        rate_unresolved_orders: scratch.orders(Lines::RateUnresolved)?,
+        tax_computed_orders: scratch.orders(Lines::TaxComputed)?,
+        late_orders: scratch.orders(Lines::Late)?,
         unnumbered_invoices: scratch.unnumbered_invoices()?,
         short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits))?,
+        refunded_orders: scratch.orders(Lines::Refund)?,
+        refund_held_orders: scratch.orders(Lines::RefundHeld)?,
+        cdnur_needing_note_number: scratch.cdnur_without_number()?,
+        mtr_b2b_orders: scratch.mtr_b2b_orders()?,
+        mtr_differences: scratch.mtr_differences(period.from, period.to)?.iter().map(|d| d.describe()).collect(),
     };
     let mut warnings = Vec::new();
     if settings.gst.eco_gstin.is_none() && register_totals.taxable != 0 {
@@ -285,6 +312,49 @@ fn export_with(
             format_paise(intra_tax),
             format_paise(half)
         ));
+    }
+    if !lists.cdnur_needing_note_number.is_empty() {
+        let t = totals(scratch.totals(Lines::Section(Section::Cdnur))?);
+        warnings.push(format!(
+            "{} credit notes against B2CL invoices (the period's CDNUR total: taxable {}, tax {}) are not in cdnur.csv: it needs Amazon's credit note numbers (Merchant Tax Report, Credit Note No), which the Finances API does not give. Import the MTR (`dakiya gst import-mtr`) and export again; Table 12 and Table 14 already net them",
+            lists.cdnur_needing_note_number.len(),
+            format_paise(-t.taxable),
+            format_paise(-(t.igst + t.cgst + t.sgst))
+        ));
+    }
+    if unnumbered_notes > 0 {
+        warnings.push(format!(
+            "{unnumbered_notes} refunded orders of this period have no credit note number: docs.csv (Table 13) lacks them in its credit-note row (Amazon's numbers are only in the Merchant Tax Report: `dakiya gst import-mtr`)"
+        ));
+    }
+    if !lists.mtr_b2b_orders.is_empty() {
+        warnings.push(format!(
+            "{} orders are B2B in Amazon's MTR (the invoice carries the buyer's GSTIN) but stay in the B2C tables: dakiya does not write b2b.csv yet; move them with your CA",
+            lists.mtr_b2b_orders.len()
+        ));
+    }
+    if !lists.mtr_differences.is_empty() {
+        warnings.push(format!(
+            "{} differences with Amazon's Merchant Tax Report (listed in manifest.json, mtr_differences): check them before filing",
+            lists.mtr_differences.len()
+        ));
+    }
+    if !lists.refund_held_orders.is_empty() {
+        warnings.push(format!(
+            "{} orders have refunds kept out of the sheets (unreadable, a sale dakiya does not hold or without an invoice, or amounts that fit no rate): see their flags in the register",
+            lists.refund_held_orders.len()
+        ));
+    }
+    match scratch.refunds_read_to()? {
+        None => warnings.push(
+            "Refunds were never read from Amazon (the `refunds` stage has not run): b2cs, Table 12 and Table 14 are gross of returns; run `dakiya run` and export again"
+                .to_owned(),
+        ),
+        Some(read_to) if read_to < to => warnings.push(format!(
+            "Refunds were read from Amazon up to {} only: later refunds of the period are missing; export again after the next `dakiya run`",
+            read_to.with_timezone(&crate::clock::ist()).format("%Y-%m-%d %H:%M IST")
+        )),
+        Some(_) => {}
     }
     let unseen: i64 = series.iter().map(|s| s.unseen).sum();
     if unseen > 0 {
@@ -320,7 +390,7 @@ fn export_with(
     let mut notes = vec![
         "All sales are made through Amazon (an e-commerce operator collecting TCS u/s 52): b2cs Type is OE with the operator in eco.csv (Table 14).".to_owned(),
         "TCS columns in the register are expectations at the rate in force on the invoice date; reconcile against Amazon's TCS statements.".to_owned(),
-        "Credit notes (returns, refunds) are not in this export yet: take them from Amazon's Merchant Tax Report.".to_owned(),
+        "Credit notes are Amazon's refunds (Finances API, `refunds` stage), netted into b2cs, Table 12 and Table 14 in the month they were posted (the register's REFUND rows, dated by the refund); credit note numbers are Amazon's and only in its Merchant Tax Report.".to_owned(),
         "Each line's rate is Amazon's tax over the taxable value, snapped to the slabs in force on the invoice day; CGST and SGST are the tax split in half (Amazon's own heads are in the Merchant Tax Report).".to_owned(),
     ];
     if !lists.b2b_candidate_orders.is_empty() {
@@ -341,7 +411,7 @@ fn export_with(
             lists.late_orders.len()
         ));
     }
-    if !split && NaiveDate::from_ymd_opt(y, m, d).is_some_and(|day| period.to >= day) {
+    if !split && NaiveDate::from_ymd_opt(yy, mm, dd).is_some_and(|day| period.to >= day) {
         notes.push("The period starts before May 2025 and ends after it: Table 12 is written as one hsn.csv; export months from May 2025 on for the B2B/B2C split.".to_owned());
     }
     let manifest = Manifest {

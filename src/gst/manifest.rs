@@ -88,6 +88,17 @@ pub struct Lists {
     pub unnumbered_invoices: Vec<String>,
     /// HSN codes shorter than Table 12 needs.
     pub short_hsn: Vec<String>,
+    /// Orders with refunds (credit notes) in this period, netted into the sheets.
+    pub refunded_orders: Vec<String>,
+    /// Orders whose refunds are kept out of the sheets (see the register's flags).
+    pub refund_held_orders: Vec<String>,
+    /// Orders with a credit note against a B2CL invoice whose number (Merchant Tax Report
+    /// `Credit Note No`; the Finances API does not give it) is not imported: not in cdnur.csv.
+    pub cdnur_needing_note_number: Vec<String>,
+    /// Orders the imported MTR B2B report shows with the buyer's GSTIN (still in the B2C tables).
+    pub mtr_b2b_orders: Vec<String>,
+    /// Differences with the imported Merchant Tax Report: `order sku transaction: what`.
+    pub mtr_differences: Vec<String>,
 }
 
 /// The default output folder for a period.

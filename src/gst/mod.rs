@@ -1,9 +1,11 @@
 //! GST for the Chartered Accountant: state codes, and the export (`export`: orchestration;
 //! `period`: the period asked for; `sheets`: the files and their formats; `manifest`: what was
-//! written). The export's SQL is in `store::gst` and `gst/sql/*.sql`.
+//! written; `mtr`: Amazon's Merchant Tax Report read without its personal columns). The export's
+//! SQL is in `store::gst` and `gst/sql/*.sql`.
 
 pub mod export;
 pub mod manifest;
+pub mod mtr;
 pub mod period;
 pub mod sheets;
 pub mod states;

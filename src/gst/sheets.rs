@@ -41,6 +41,19 @@ pub const HSN_HEADER: [&str; 11] = [
     "State/UT Tax Amount",
     "Cess Amount",
 ];
+/// cdnur (credit notes to unregistered buyers against B2CL invoices).
+pub const CDNUR_HEADER: [&str; 10] = [
+    "UR Type",
+    "Note Number",
+    "Note Date",
+    "Note Type",
+    "Place Of Supply",
+    "Note Value",
+    "Applicable % of Tax Rate",
+    "Rate",
+    "Taxable Value",
+    "Cess Amount",
+];
 /// docs.
 pub const DOCS_HEADER: [&str; 5] = ["Nature of Document", "Sr. No. From", "Sr. No. To", "Total Number", "Cancelled"];
 /// eco (Table 14).

@@ -7,7 +7,7 @@
 //!
 //! ```toml
 //! version = 1
-//! stages = ["fetch", "enrich", "size", "schedule", "confirm", "retain"]
+//! stages = ["fetch", "enrich", "size", "schedule", "confirm", "refunds", "retain"]
 //! [fetch]
 //! overlap = "2h"
 //! ```

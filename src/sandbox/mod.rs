@@ -100,6 +100,15 @@ pub struct Dialect {
     /// `SHIPPING` + `TAX`, orders_2026-01-01.json `getOrder` example). Which one amazon.in sends
     /// is undocumented: the GST export decides per order (docs/gst-rules.md).
     pub tax_inside_item: bool,
+    /// Refunded items with `OrderItemId` as well as `OrderAdjustmentItemId` and `SellerSKU` (the
+    /// model allows both; the public fixture has no `OrderItemId` on refunds).
+    pub refund_order_item_ids: bool,
+    /// `listFinancialEvents` refuses a window longer than a day with `InvalidInput`, as India
+    /// accounts have been answered (amzn/selling-partner-api-models#2981).
+    pub one_day_windows: bool,
+    /// The first page of each `listFinancialEvents` window is empty with a `NextToken` (the model:
+    /// "this operation can return empty pages").
+    pub empty_finance_pages: bool,
 }
 
 /// The shape of the documents report's file.
@@ -128,6 +137,9 @@ impl Default for Dialect {
             sparse_packages: false,
             null_error_messages: false,
             tax_inside_item: false,
+            refund_order_item_ids: false,
+            one_day_windows: false,
+            empty_finance_pages: false,
         }
     }
 }
@@ -144,6 +156,9 @@ impl Dialect {
             sparse_packages: true,
             null_error_messages: true,
             tax_inside_item: true,
+            refund_order_item_ids: true,
+            one_day_windows: true,
+            empty_finance_pages: true,
         }
     }
 }

@@ -258,6 +258,23 @@ pub struct SimOrder {
     pub package: Option<SimPackage>,
     /// Slots offered by the last `listHandoverSlots`.
     pub offered: Vec<SimSlot>,
+    /// The buyer is refunded part of the first item a day after delivery (a price adjustment,
+    /// nothing comes back).
+    pub partial_refund: bool,
+}
+
+/// A refund Amazon posts for an order (Finances `RefundEventList`).
+#[derive(Debug, Clone)]
+pub struct SimRefund {
+    /// Order id.
+    pub order_id: String,
+    /// When Amazon posted it.
+    pub posted: DateTime<Utc>,
+    /// When it shows in `listFinancialEvents` (up to 48 hours later: "orders from the last 48
+    /// hours might not be included in financial events", financesV0.json).
+    pub visible: DateTime<Utc>,
+    /// Refunded items: `(item, units, value refunded incl. GST, GST inside it)`, paise, positive.
+    pub items: Vec<(SimItem, i64, i64, i64)>,
 }
 
 impl SimOrder {
@@ -387,6 +404,7 @@ impl World {
             cancel_requested: false,
             package: None,
             offered: Vec::new(),
+            partial_refund: idx == 8,
         }
     }
 
@@ -491,6 +509,35 @@ impl World {
         let number = format!("IN-GJ{:02}{:02}-{:06}", fy_start % 100, (fy_start + 1) % 100, self.next_invoice);
         self.next_invoice += 1;
         number
+    }
+
+    /// The refunds Amazon has posted by `now` (visible or not yet): a full refund of every item
+    /// when a return reaches the seller, a fifth of the first item (a price adjustment) a day after
+    /// delivery for `partial_refund` orders. Posting delays are 1 to 47 hours, fixed per order.
+    pub fn refunds(&self, now: DateTime<Utc>) -> Vec<SimRefund> {
+        let mut out = Vec::new();
+        for o in self.orders.values() {
+            let Some(pkg) = o.package.as_ref() else { continue };
+            let Some(shipped) = pkg.ship_time else { continue };
+            let delay = Duration::hours(1 + o.order_id.bytes().map(i64::from).sum::<i64>() % 47);
+            let event = match pkg.status {
+                PkgStatus::ReturnedToSeller => Some((
+                    shipped + Duration::days(6) + Duration::hours(1),
+                    o.items.iter().map(|i| (i.clone(), i.quantity, i.total_paise(), i.tax_paise())).collect::<Vec<_>>(),
+                )),
+                PkgStatus::Delivered if o.partial_refund => o.items.first().map(|i| {
+                    let value = i.total_paise() / 5;
+                    let rate = i.gst_rate;
+                    (shipped + Duration::days(3), vec![(i.clone(), 0, value, (value * rate * 2 + (100 + rate)) / ((100 + rate) * 2))])
+                }),
+                _ => None,
+            };
+            if let Some((posted, items)) = event.filter(|(posted, _)| *posted <= now) {
+                out.push(SimRefund { order_id: o.order_id.clone(), posted, visible: posted + delay, items });
+            }
+        }
+        out.sort_by(|a, b| (a.posted, &a.order_id).cmp(&(b.posted, &b.order_id)));
+        out
     }
 
     /// No random cancellations: tests and benchmarks that count schedulable orders use this.

@@ -54,11 +54,13 @@ pub enum Op {
     DownloadDocument,
     /// Tokens `createRestrictedDataToken`.
     CreateRestrictedDataToken,
+    /// Finances v0 `listFinancialEvents` (refunds for the GST export's credit notes).
+    ListFinancialEvents,
 }
 
 impl Op {
     /// Every operation.
-    pub const ALL: [Op; 18] = [
+    pub const ALL: [Op; 19] = [
         Op::LwaToken,
         Op::SearchOrders,
         Op::GetOrder,
@@ -77,6 +79,7 @@ impl Op {
         Op::GetReportDocument,
         Op::DownloadDocument,
         Op::CreateRestrictedDataToken,
+        Op::ListFinancialEvents,
     ];
 
     /// The operation name as Amazon's models spell it (used in logs and the call log).
@@ -100,6 +103,7 @@ impl Op {
             Op::GetReportDocument => "getReportDocument",
             Op::DownloadDocument => "downloadDocument",
             Op::CreateRestrictedDataToken => "createRestrictedDataToken",
+            Op::ListFinancialEvents => "listFinancialEvents",
         }
     }
 
@@ -125,6 +129,7 @@ impl Op {
             | Op::CreateRestrictedDataToken => {
                 "Direct-to-Consumer Shipping (Restricted) or Tax Invoicing (Restricted) for the Easy Ship documents"
             }
+            Op::ListFinancialEvents => "Finance and Accounting",
             Op::LwaToken => "none (Login with Amazon)",
         }
     }
@@ -150,6 +155,7 @@ impl Op {
             Op::GetReport => Some((2.0, 15)),
             Op::GetReportDocument => Some((0.0167, 15)),
             Op::CreateRestrictedDataToken => Some((1.0, 10)),
+            Op::ListFinancialEvents => Some((0.5, 30)),
         }
     }
 

@@ -14,6 +14,7 @@ use super::model::feeds::{
     CreateFeedDocumentResponse, CreateFeedDocumentSpecification, CreateFeedResponse, CreateFeedSpecification, DocumentLocation, Feed,
     GetFeedsResponse, Report, EASYSHIP_DOCUMENTS_FEED,
 };
+use super::model::finances::ListFinancialEventsResponse;
 use super::model::orders::{ConfirmShipmentRequest, GetOrderResponse, SearchOrdersResponse, INCLUDED_DATA};
 
 /// Which orders `searchOrders` should return.
@@ -56,6 +57,27 @@ fn segment(op: Op, id: &str) -> Result<String, Error> {
 }
 
 impl SpApi {
+    /// One page of Finances v0 `listFinancialEvents` for events posted in `[after, before)`
+    /// (`before` at least two minutes in the past, at most 180 days after `after`, as the model
+    /// requires; `None`: Amazon's default, two minutes before the request). Pass the previous
+    /// page's `NextToken` with the same dates.
+    pub async fn list_financial_events(
+        &self,
+        after: DateTime<Utc>,
+        before: Option<DateTime<Utc>>,
+        page_token: Option<&str>,
+    ) -> Result<ListFinancialEventsResponse, Error> {
+        let mut query = vec![("PostedAfter".to_owned(), iso(after)), ("MaxResultsPerPage".to_owned(), "100".to_owned())];
+        if let Some(before) = before {
+            query.push(("PostedBefore".to_owned(), iso(before)));
+        }
+        if let Some(token) = page_token {
+            query.push(("NextToken".to_owned(), token.to_owned()));
+        }
+        let reply = self.execute(read(Op::ListFinancialEvents, "/finances/v0/financialEvents".into(), query)).await?;
+        decode(Op::ListFinancialEvents, &reply.body)
+    }
+
     /// One page of `searchOrders`. Pass the previous page's `nextToken` as `page_token`; the other
     /// parameters stay identical, as Amazon requires.
     pub async fn search_orders(&self, q: &SearchOrdersQuery, page_token: Option<&str>) -> Result<SearchOrdersResponse, Error> {

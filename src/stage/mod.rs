@@ -18,6 +18,7 @@
 pub mod confirm;
 pub mod enrich;
 pub mod fetch;
+pub mod refunds;
 pub mod retain;
 pub mod schedule;
 pub mod size;
@@ -46,14 +47,23 @@ pub enum StageKind {
     Schedule,
     /// Labels, printing, package status, rescheduling.
     Confirm,
+    /// Refunds from the Finances API (credit notes for the GST export), once a day.
+    Refunds,
     /// Every retention rule.
     Retain,
 }
 
 impl StageKind {
     /// Every stage, in natural order.
-    pub const ALL: [StageKind; 6] =
-        [StageKind::Fetch, StageKind::Enrich, StageKind::Size, StageKind::Schedule, StageKind::Confirm, StageKind::Retain];
+    pub const ALL: [StageKind; 7] = [
+        StageKind::Fetch,
+        StageKind::Enrich,
+        StageKind::Size,
+        StageKind::Schedule,
+        StageKind::Confirm,
+        StageKind::Refunds,
+        StageKind::Retain,
+    ];
 
     /// The name used in pipeline files, logs and reports.
     pub fn name(self) -> &'static str {
@@ -63,6 +73,7 @@ impl StageKind {
             StageKind::Size => "size",
             StageKind::Schedule => "schedule",
             StageKind::Confirm => "confirm",
+            StageKind::Refunds => "refunds",
             StageKind::Retain => "retain",
         }
     }
@@ -75,7 +86,7 @@ impl StageKind {
     /// Stages whose output this one reads: when both are listed, they must come first.
     pub fn depends_on(self) -> &'static [StageKind] {
         match self {
-            StageKind::Fetch | StageKind::Retain => &[],
+            StageKind::Fetch | StageKind::Refunds | StageKind::Retain => &[],
             StageKind::Enrich => &[StageKind::Fetch],
             StageKind::Size => &[StageKind::Fetch, StageKind::Enrich],
             StageKind::Schedule => &[StageKind::Fetch, StageKind::Enrich, StageKind::Size],
@@ -91,6 +102,7 @@ impl StageKind {
             StageKind::Size => StageConfig::Size(Default::default()),
             StageKind::Schedule => StageConfig::Schedule(Default::default()),
             StageKind::Confirm => StageConfig::Confirm(Default::default()),
+            StageKind::Refunds => StageConfig::Refunds(Default::default()),
             StageKind::Retain => StageConfig::Retain(Default::default()),
         }
     }
@@ -104,6 +116,7 @@ impl StageKind {
             StageKind::Size => StageConfig::Size(size::SizeConfig::deserialize(d)?),
             StageKind::Schedule => StageConfig::Schedule(schedule::ScheduleConfig::deserialize(d)?),
             StageKind::Confirm => StageConfig::Confirm(confirm::ConfirmConfig::deserialize(d)?),
+            StageKind::Refunds => StageConfig::Refunds(refunds::RefundsConfig::deserialize(d)?),
             StageKind::Retain => StageConfig::Retain(retain::RetainConfig::deserialize(d)?),
         })
     }
@@ -128,6 +141,8 @@ pub enum StageConfig {
     Schedule(schedule::ScheduleConfig),
     /// `[confirm]`
     Confirm(confirm::ConfirmConfig),
+    /// `[refunds]`
+    Refunds(refunds::RefundsConfig),
     /// `[retain]`
     Retain(retain::RetainConfig),
 }
@@ -141,6 +156,7 @@ impl StageConfig {
             StageConfig::Size(_) => StageKind::Size,
             StageConfig::Schedule(_) => StageKind::Schedule,
             StageConfig::Confirm(_) => StageKind::Confirm,
+            StageConfig::Refunds(_) => StageKind::Refunds,
             StageConfig::Retain(_) => StageKind::Retain,
         }
     }
@@ -155,6 +171,7 @@ impl StageConfig {
             StageConfig::Size(c) => StagePlan::Size(c.build(cx)?),
             StageConfig::Schedule(c) => StagePlan::Schedule(c.build(cx)?),
             StageConfig::Confirm(c) => StagePlan::Confirm(c.build(cx)),
+            StageConfig::Refunds(c) => StagePlan::Refunds(c.build(cx)),
             StageConfig::Retain(c) => StagePlan::Retain(c.build(cx)),
         };
         (cx.problems.len() == before).then_some(plan)
@@ -174,6 +191,8 @@ pub enum StagePlan {
     Schedule(schedule::SchedulePlan),
     /// `confirm`
     Confirm(confirm::ConfirmPlan),
+    /// `refunds`
+    Refunds(refunds::RefundsPlan),
     /// `retain`
     Retain(retain::RetainPlan),
 }
@@ -187,6 +206,7 @@ impl StagePlan {
             StagePlan::Size(_) => StageKind::Size,
             StagePlan::Schedule(_) => StageKind::Schedule,
             StagePlan::Confirm(_) => StageKind::Confirm,
+            StagePlan::Refunds(_) => StageKind::Refunds,
             StagePlan::Retain(_) => StageKind::Retain,
         }
     }
@@ -199,6 +219,7 @@ impl StagePlan {
             StagePlan::Size(p) => size::run(p, ctx).await,
             StagePlan::Schedule(p) => schedule::run(p, ctx).await,
             StagePlan::Confirm(p) => confirm::run(p, ctx).await,
+            StagePlan::Refunds(p) => refunds::run(p, ctx).await,
             StagePlan::Retain(p) => retain::run(p, ctx).await,
         }
     }

@@ -3,6 +3,7 @@
 //! register written by DuckDB's own `COPY … TO` (`gst/sql/register.sql`), and the small
 //! `GROUP BY`s behind the GSTR-1 sheets. The export itself never writes SQL.
 
+use anyhow::Context as _;
 use chrono::{DateTime, NaiveDate, Utc};
 use duckdb::Connection;
 
@@ -10,6 +11,7 @@ use super::{Store, StoreError};
 use crate::catalog::Catalog;
 
 const LINES_SQL: &str = include_str!("../gst/sql/lines.sql");
+const REFUNDS_SQL: &str = include_str!("../gst/sql/refunds.sql");
 const REGISTER_SQL: &str = include_str!("../gst/sql/register.sql");
 const MACROS_SQL: &str = include_str!("../gst/sql/macros.sql");
 
@@ -40,6 +42,10 @@ pub enum Lines {
     RateMismatch,
     /// Amazon's tax fits no slab in force on the invoice day.
     RateUnresolved,
+    /// Credit lines (refunds) that count.
+    Refund,
+    /// Credit lines kept out of the sheets (unreadable, no sale, no invoice, amounts).
+    RefundHeld,
     /// Invoiced in a filed period that did not report them: reported now.
     Late,
     /// Tax computed from the catalogue (Amazon sent none).
@@ -53,19 +59,22 @@ pub enum Lines {
 pub enum Section {
     /// Large inter-state B2C invoices.
     B2cl,
-    /// Other B2C.
+    /// Other B2C (sales and the credit notes netted into them).
     B2cs,
+    /// Credit notes against B2CL invoices (unregistered buyers).
+    Cdnur,
 }
 
 impl Section {
     /// Every section, in the manifest's order.
-    pub const ALL: [Section; 2] = [Section::B2cl, Section::B2cs];
+    pub const ALL: [Section; 3] = [Section::B2cl, Section::B2cs, Section::Cdnur];
 
     /// The spelling in the register.
     pub fn as_str(self) -> &'static str {
         match self {
             Section::B2cl => "B2CL",
             Section::B2cs => "B2CS",
+            Section::Cdnur => "CDNUR",
         }
     }
 }
@@ -73,18 +82,21 @@ impl Section {
 impl Lines {
     fn filter(self) -> &'static str {
         match self {
-            Lines::Countable => "section IN ('B2CS', 'B2CL')",
+            Lines::Countable => "section IN ('B2CS', 'B2CL', 'CDNUR')",
             Lines::Section(Section::B2cl) => "section = 'B2CL'",
             Lines::Section(Section::B2cs) => "section = 'B2CS'",
-            Lines::B2bCandidate => "business AND NOT cancelled",
-            Lines::UnknownState => "pos IS NULL AND NOT cancelled",
+            Lines::Section(Section::Cdnur) => "section = 'CDNUR'",
+            Lines::B2bCandidate => "kind = 'SALE' AND business AND NOT cancelled",
+            Lines::UnknownState => "kind = 'SALE' AND pos IS NULL AND NOT cancelled",
             Lines::NoInvoice => "section = 'NO_INVOICE'",
-            Lines::UnknownSku => "sku_missing AND NOT cancelled",
-            Lines::Unreconciled => "basis = 'UNRECONCILED' AND NOT cancelled",
-            Lines::RateMismatch => "rate_mismatch AND NOT cancelled",
-            Lines::RateUnresolved => "rate_unresolved AND basis <> 'UNRECONCILED' AND NOT cancelled",
-            Lines::Late => "coalesce(late, false) AND section IN ('B2CS', 'B2CL')",
-            Lines::TaxComputed => "basis = 'COMPUTED' AND NOT cancelled",
+            Lines::UnknownSku => "kind = 'SALE' AND sku_missing AND NOT cancelled",
+            Lines::Unreconciled => "kind = 'SALE' AND basis = 'UNRECONCILED' AND NOT cancelled",
+            Lines::RateMismatch => "kind = 'SALE' AND rate_mismatch AND NOT cancelled",
+            Lines::RateUnresolved => "kind = 'SALE' AND rate_unresolved AND NOT cancelled",
+            Lines::Late => "kind = 'SALE' AND coalesce(late, false) AND section IN ('B2CS', 'B2CL', 'CDNUR')",
+            Lines::Refund => "kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR')",
+            Lines::RefundHeld => "kind = 'REFUND' AND section = 'QUARANTINED'",
+            Lines::TaxComputed => "kind = 'SALE' AND basis = 'COMPUTED' AND NOT cancelled",
             Lines::None => "false",
         }
     }
@@ -120,10 +132,17 @@ pub struct Filed {
     pub to: NaiveDate,
 }
 
-/// The lines query for a period, with its validated values filled in. `filed`: the periods the
-/// seller filed (their lines are never reported again; lines invoiced in them that they did not
+/// The lines queries for a period, with their validated values filled in: the sales
+/// (`lines.sql`) and the credit lines (`refunds.sql`). `filed`: the periods the seller filed (their
+/// lines are never reported again; lines invoiced or refunds posted in them that they did not
 /// hold come in as late).
-fn lines_sql(seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>, filed: &[Filed]) -> Result<String, StoreError> {
+fn lines_sql(
+    seller_state: &str,
+    label: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    filed: &[Filed],
+) -> Result<(String, String), StoreError> {
     if seller_state.len() != 2 || !seller_state.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::Invalid("seller state code must be two digits".into()));
     }
@@ -134,26 +153,38 @@ fn lines_sql(seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<
     let label = label.replace('\'', "''");
     let earlier: Vec<&Filed> = filed.iter().filter(|f| f.period != label && ist_start(f.from).is_some_and(|s| s < from)).collect();
     let late_from = earlier.iter().filter_map(|f| ist_start(f.from)).min().map_or(from, |t| t.min(from));
-    let late_rule = if earlier.is_empty() {
+    let late_rule = |day: &str| {
+        if earlier.is_empty() {
+            "false".to_owned()
+        } else {
+            let ranges: Vec<String> = earlier.iter().map(|f| format!("{day} BETWEEN DATE '{}' AND DATE '{}'", f.from, f.to)).collect();
+            format!("coalesce(late, false) AND ({})", ranges.join(" OR "))
+        }
+    };
+    let refund_late = if earlier.is_empty() {
         "false".to_owned()
     } else {
-        let ranges: Vec<String> = earlier.iter().map(|f| format!("inv_day BETWEEN DATE '{}' AND DATE '{}'", f.from, f.to)).collect();
-        format!("coalesce(late, false) AND ({})", ranges.join(" OR "))
+        late_rule("note_day").replace("coalesce(late, false)", "posted_at < TIMESTAMP '{from}'")
     };
-    let filed_rule = if filed.is_empty() {
-        String::new()
+    let (filed_sales, filed_refunds) = if filed.is_empty() {
+        (String::new(), String::new())
     } else {
-        format!(
-            "AND NOT EXISTS (SELECT 1 FROM main.gst_filed_lines fl WHERE fl.order_id = base.order_id AND fl.order_item_id = base.order_item_id AND fl.period <> '{label}')"
+        (
+            format!(
+                "AND NOT EXISTS (SELECT 1 FROM main.gst_filed_lines fl WHERE fl.order_id = base.order_id AND fl.order_item_id = base.order_item_id AND fl.period <> '{label}')"
+            ),
+            format!("AND NOT EXISTS (SELECT 1 FROM main.gst_filed_refunds fr WHERE fr.event_key = ev.event_key AND fr.period <> '{label}')"),
         )
     };
-    Ok(LINES_SQL
-        .replace("{late_from}", &ts(late_from))
-        .replace("{from}", &ts(from))
-        .replace("{to}", &ts(to))
-        .replace("{late_rule}", &late_rule)
-        .replace("{filed}", &filed_rule)
-        .replace("{seller_state}", seller_state))
+    let fill = |sql: &str, late: &str, filed: &str| {
+        sql.replace("{late_rule}", late)
+            .replace("{filed}", filed)
+            .replace("{late_from}", &ts(late_from))
+            .replace("{from}", &ts(from))
+            .replace("{to}", &ts(to))
+            .replace("{seller_state}", seller_state)
+    };
+    Ok((fill(LINES_SQL, &late_rule("inv_day"), &filed_sales), fill(REFUNDS_SQL, &refund_late, &filed_refunds)))
 }
 
 /// The periods the seller has filed.
@@ -197,14 +228,15 @@ impl<'s> Scratch<'s> {
     /// Compute the period's lines into `gstx.lines`; returns how many.
     pub fn compute_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {}", lines_sql(seller_state, label, from, to, &filed)?))?;
+        let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds};"))?;
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
     }
 
     /// DuckDB writes the register (header, comma-separated, in register order) to `file`.
     pub fn copy_register(&self, file: &std::path::Path) -> Result<(), StoreError> {
         self.conn().execute_batch(&format!(
-            "COPY (SELECT {REGISTER_SQL} FROM gstx.lines ORDER BY sort_at, order_id, order_item_id) TO '{}' (HEADER, DELIMITER ',')",
+            "COPY (SELECT {REGISTER_SQL} FROM gstx.lines ORDER BY sort_at, order_id, order_item_id, event_key) TO '{}' (HEADER, DELIMITER ',')",
             quoted(file)
         ))?;
         Ok(())
@@ -229,12 +261,17 @@ impl<'s> Scratch<'s> {
             }
             self.conn().execute_batch(&format!("SET memory_limit = '{limit}'"))?;
         }
+        let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
         self.conn().execute_batch(&format!(
-            "COPY (WITH lines AS ({}) SELECT {REGISTER_SQL} FROM lines ORDER BY sort_at, order_id, order_item_id) TO '{}' (HEADER, DELIMITER ',')",
-            lines_sql(seller_state, label, from, to, &filed)?,
+            "COPY (WITH lines AS ((SELECT * FROM ({sales})) UNION ALL BY NAME (SELECT * FROM ({refunds}))) SELECT {REGISTER_SQL} FROM lines ORDER BY sort_at, order_id, order_item_id, event_key) TO '{}' (HEADER, DELIMITER ',')",
             quoted(file)
         ))?;
         Ok(())
+    }
+
+    /// Where Amazon's refunds have been read to (`None`: never).
+    pub fn refunds_read_to(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        super::orders::watermark(self.conn(), super::refunds::WATERMARK)
     }
 
     /// Totals per tax head over `lines`.
@@ -255,7 +292,11 @@ impl<'s> Scratch<'s> {
     }
 
     /// The orders of `lines`, in invoice order.
-    pub fn orders(&self, lines: Lines) -> Result<Vec<String>, StoreError> {
+    pub fn orders(&self, lines: Lines) -> anyhow::Result<Vec<String>> {
+        self.orders_of(lines).with_context(|| format!("listing the orders of {lines:?}"))
+    }
+
+    fn orders_of(&self, lines: Lines) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
             "SELECT order_id FROM gstx.lines WHERE {} GROUP BY order_id ORDER BY min(sort_at), order_id",
             lines.filter()
@@ -313,7 +354,7 @@ impl<'s> Scratch<'s> {
         let mut stmt = self.conn().prepare(
             "WITH inv AS (
                SELECT invoice_number, parts.series, TRY_CAST(parts.num AS BIGINT) AS num, cancelled
-               FROM (SELECT invoice_number, bool_or(cancelled) AS cancelled FROM gstx.lines WHERE invoice_number IS NOT NULL GROUP BY invoice_number),
+               FROM (SELECT invoice_number, bool_or(cancelled) AS cancelled FROM gstx.lines WHERE invoice_number IS NOT NULL AND kind = 'SALE' GROUP BY invoice_number),
                     LATERAL (SELECT regexp_extract(invoice_number, '^(.*?)([0-9]+)$', ['series', 'num']) AS parts))
              SELECT series, arg_min(invoice_number, num), arg_max(invoice_number, num), max(num) - min(num) + 1,
                     count(*) FILTER (WHERE cancelled), max(num) - min(num) + 1 - count(*)
@@ -325,10 +366,123 @@ impl<'s> Scratch<'s> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
+    /// Every difference between the imported Merchant Tax Report rows dated in `[from, to]`
+    /// (invoice date; a refund's credit note date) and the computed lines that count; none when
+    /// no MTR row falls in the period. Refund amounts are compared without their sign (the MTR's
+    /// sign is not documented).
+    pub fn mtr_differences(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<MtrDifference>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "WITH m AS (
+               SELECT order_id, sku, transaction_type, string_agg(DISTINCT invoice_number, ';' ORDER BY invoice_number) AS inv,
+                      sum(taxable_paise) AS taxable, sum(tax_paise) AS tax, sum(igst_paise) AS igst
+               FROM main.mtr_lines
+               WHERE transaction_type IN ('Shipment', 'Refund')
+                 AND coalesce(CASE WHEN transaction_type = 'Refund' THEN credit_note_date END, invoice_date) BETWEEN ? AND ?
+               GROUP BY order_id, sku, transaction_type
+             ), d AS (
+               SELECT order_id, sku, CASE WHEN kind = 'REFUND' THEN 'Refund' ELSE 'Shipment' END AS transaction_type,
+                      string_agg(DISTINCT invoice_number, ';' ORDER BY invoice_number) AS inv, sum(taxable) AS taxable, sum(tax) AS tax, sum(igst) AS igst
+               FROM gstx.lines WHERE section IN ('B2CS', 'B2CL', 'CDNUR') GROUP BY ALL
+             ), j AS (
+               SELECT coalesce(m.order_id, d.order_id) AS order_id, coalesce(m.sku, d.sku) AS sku,
+                      coalesce(m.transaction_type, d.transaction_type) AS transaction_type,
+                      CASE WHEN d.order_id IS NULL THEN 'in_mtr_only' WHEN m.order_id IS NULL THEN 'in_dakiya_only'
+                           WHEN m.transaction_type = 'Shipment' AND m.inv IS DISTINCT FROM d.inv THEN 'invoice_number'
+                           WHEN abs(abs(m.taxable) - abs(d.taxable)) > 1 THEN 'taxable'
+                           WHEN abs(abs(m.tax) - abs(d.tax)) > 1 THEN 'tax'
+                           WHEN (m.igst <> 0) <> (d.igst <> 0) THEN 'tax_heads' END AS kind,
+                      m.taxable AS mt, d.taxable AS dt, m.tax AS mx, d.tax AS dx
+               FROM m FULL OUTER JOIN d ON m.order_id = d.order_id AND m.sku IS NOT DISTINCT FROM d.sku AND m.transaction_type = d.transaction_type
+             )
+             SELECT order_id, sku, transaction_type, kind, mt, dt, mx, dx FROM j
+             WHERE kind IS NOT NULL AND EXISTS (SELECT 1 FROM m) ORDER BY order_id, sku, transaction_type",
+        )?;
+        let rows = stmt.query_map(duckdb::params![from, to], |r| {
+            Ok(MtrDifference {
+                order_id: r.get(0)?,
+                sku: r.get(1)?,
+                transaction: r.get(2)?,
+                kind: r.get(3)?,
+                mtr_taxable: r.get(4)?,
+                dakiya_taxable: r.get(5)?,
+                mtr_tax: r.get(6)?,
+                dakiya_tax: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Orders the MTR B2B report shows with the buyer's GSTIN (dakiya keeps them B2C).
+    pub fn mtr_b2b_orders(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT DISTINCT l.order_id FROM gstx.lines l JOIN main.mtr_lines m USING (order_id)
+             WHERE l.kind = 'SALE' AND l.section IN ('B2CS', 'B2CL') AND m.report = 'B2B' AND m.buyer_gstin IS NOT NULL ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// The period's credit notes against B2CL invoices whose number the MTR gives (cdnur rows).
+    pub fn cdnur(&self) -> Result<Vec<CreditNote>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT m.credit_note_no, coalesce(m.credit_note_date, l.note_day), l.pos, l.rate_bp, -sum(l.taxable), -sum(l.gross)
+             FROM gstx.lines l JOIN (SELECT DISTINCT order_id, sku, credit_note_no, credit_note_date FROM main.mtr_lines
+                                     WHERE transaction_type = 'Refund' AND credit_note_no IS NOT NULL) m
+                  ON m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
+             WHERE l.section = 'CDNUR' GROUP BY ALL ORDER BY 2, 1, 4",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(CreditNote { number: r.get(0)?, date: r.get(1)?, pos: r.get(2)?, rate_bp: r.get(3)?, taxable: r.get(4)?, value: r.get(5)? })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Orders with CDNUR credit lines whose note number the MTR does not give.
+    pub fn cdnur_without_number(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT order_id FROM gstx.lines l WHERE section = 'CDNUR' AND NOT EXISTS (
+               SELECT 1 FROM main.mtr_lines m WHERE m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
+                 AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL)
+             GROUP BY order_id ORDER BY min(sort_at), order_id",
+        )?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Table 13's credit-note series: the MTR's note numbers of the period's credit lines,
+    /// by prefix and number as for invoices (`(first, last, total, 0, unseen)`); and how many
+    /// of the period's refunded orders have no note number.
+    pub fn credit_note_series(&self) -> Result<(Vec<DocSeries>, i64), StoreError> {
+        let mut stmt = self.conn().prepare(
+            "WITH cn AS (
+               SELECT DISTINCT m.credit_note_no AS n FROM gstx.lines l JOIN main.mtr_lines m
+                 ON m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL
+               WHERE l.kind = 'REFUND' AND l.section IN ('B2CS', 'B2CL', 'CDNUR')
+             ), parts AS (
+               SELECT n, p.series, TRY_CAST(p.num AS BIGINT) AS num
+               FROM cn, LATERAL (SELECT regexp_extract(n, '^(.*?)([0-9]+)$', ['series', 'num']) AS p)
+             )
+             SELECT series, arg_min(n, num), arg_max(n, num), max(num) - min(num) + 1, 0, max(num) - min(num) + 1 - count(*)
+             FROM parts WHERE num IS NOT NULL GROUP BY series ORDER BY series",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DocSeries { first: r.get(1)?, last: r.get(2)?, total: r.get(3)?, cancelled: r.get(4)?, unseen: r.get(5)? })
+        })?;
+        let series = rows.collect::<Result<Vec<_>, _>>()?;
+        let missing: i64 = self.conn().query_row(
+            "SELECT count(DISTINCT order_id) FROM gstx.lines l WHERE kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR') AND NOT EXISTS (
+               SELECT 1 FROM main.mtr_lines m WHERE m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
+                 AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((series, missing))
+    }
+
     /// Invoice numbers that end in no digits (Table 13 cannot hold them): listed for the CA.
     pub fn unnumbered_invoices(&self) -> Result<Vec<String>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT DISTINCT invoice_number FROM gstx.lines WHERE invoice_number IS NOT NULL AND NOT regexp_matches(invoice_number, '[0-9]$') ORDER BY 1",
+            "SELECT DISTINCT invoice_number FROM gstx.lines WHERE invoice_number IS NOT NULL AND kind = 'SALE' AND NOT regexp_matches(invoice_number, '[0-9]$') ORDER BY 1",
         )?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
@@ -343,33 +497,82 @@ impl<'s> Scratch<'s> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Record `period` as filed and every countable line of the computed lines with it, in one
-    /// transaction; returns the lines recorded.
-    pub fn record_filed(&self, period: &str, from: NaiveDate, to: NaiveDate, files: &str, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let conn = self.conn();
-        conn.execute_batch("BEGIN TRANSACTION")?;
-        let result = (|| -> Result<u64, StoreError> {
+    /// Record `period` as filed and every countable line (sales and credit lines) of the computed
+    /// lines with it, in one transaction; returns the lines recorded.
+    pub fn record_filed(&self, period: &str, from: NaiveDate, to: NaiveDate, files: &str, now: DateTime<Utc>) -> anyhow::Result<u64> {
+        self.store.tx(|conn| {
             conn.execute("INSERT INTO main.gst_filed VALUES (?, ?, ?, ?, ?)", duckdb::params![period, from, to, now, files])?;
             let n = conn.execute(
                 &format!(
-                    "INSERT INTO main.gst_filed_lines SELECT order_id, order_item_id, ?, section, pos, rate_bp, taxable, tax FROM gstx.lines WHERE {}",
+                    "INSERT INTO main.gst_filed_lines SELECT order_id, order_item_id, ?, section, pos, rate_bp, taxable, tax FROM gstx.lines WHERE kind = 'SALE' AND {}",
                     Lines::Countable.filter()
                 ),
                 [period],
             )?;
-            Ok(n as u64)
-        })();
-        match result {
-            Ok(n) => {
-                conn.execute_batch("COMMIT")?;
-                Ok(n)
-            }
-            Err(err) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                Err(err)
-            }
-        }
+            let r = conn.execute(
+                &format!("INSERT INTO main.gst_filed_refunds SELECT event_key, ?, section, taxable, tax FROM gstx.lines WHERE {}", Lines::Refund.filter()),
+                [period],
+            )?;
+            Ok((n + r) as u64)
+        })
     }
+}
+
+/// A difference between Amazon's Merchant Tax Report and dakiya's lines of a period, per order,
+/// SKU and transaction (Shipment or Refund). Amounts in paise, as each side has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MtrDifference {
+    /// Order.
+    pub order_id: String,
+    /// SKU.
+    pub sku: Option<String>,
+    /// `Shipment` or `Refund`.
+    pub transaction: String,
+    /// `in_mtr_only`, `in_dakiya_only`, `invoice_number`, `taxable`, `tax`, `tax_heads`.
+    pub kind: String,
+    /// The MTR's taxable value.
+    pub mtr_taxable: Option<i64>,
+    /// dakiya's.
+    pub dakiya_taxable: Option<i64>,
+    /// The MTR's tax.
+    pub mtr_tax: Option<i64>,
+    /// dakiya's.
+    pub dakiya_tax: Option<i64>,
+}
+
+impl MtrDifference {
+    /// `order sku transaction: what (MTR taxable … tax …; dakiya taxable … tax …)`.
+    pub fn describe(&self) -> String {
+        let money = |v: Option<i64>| v.map_or_else(|| "-".to_owned(), crate::spapi::model::format_paise);
+        format!(
+            "{} {} {}: {} (MTR taxable {} tax {}; dakiya taxable {} tax {})",
+            self.order_id,
+            self.sku.as_deref().unwrap_or(""),
+            self.transaction,
+            self.kind,
+            money(self.mtr_taxable),
+            money(self.mtr_tax),
+            money(self.dakiya_taxable),
+            money(self.dakiya_tax)
+        )
+    }
+}
+
+/// A credit note against a B2CL invoice with Amazon's number (from the MTR): a cdnur row.
+#[derive(Debug, Clone)]
+pub struct CreditNote {
+    /// Amazon's credit note number.
+    pub number: String,
+    /// Its date.
+    pub date: NaiveDate,
+    /// Place of supply.
+    pub pos: String,
+    /// Rate, basis points.
+    pub rate_bp: i64,
+    /// Taxable value credited (positive), paise.
+    pub taxable: i64,
+    /// Note value (positive), paise.
+    pub value: i64,
 }
 
 /// One row of an HSN summary (Table 12).

@@ -10,7 +10,9 @@
 pub mod feeds;
 pub mod gst;
 pub mod labels;
+pub mod mtr;
 pub mod orders;
+pub mod refunds;
 pub mod retention;
 pub mod runs;
 pub mod states;
@@ -32,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/004_documents_retry.sql"),
     include_str!("migrations/005_ship_by_and_cancellation.sql"),
     include_str!("migrations/006_gst_amounts.sql"),
+    include_str!("migrations/007_refunds.sql"),
 ];
 
 /// The newest schema this build knows.

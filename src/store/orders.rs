@@ -366,6 +366,12 @@ pub fn set_watermark(conn: &Connection, name: &str, value: DateTime<Utc>) -> Res
     Ok(())
 }
 
+/// Remove a watermark.
+pub fn clear_watermark(conn: &Connection, name: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("DELETE FROM watermarks WHERE name = ?")?.execute([name])?;
+    Ok(())
+}
+
 /// Hold an order with a reason (shown by `dakiya status`).
 pub fn hold(conn: &Connection, order_id: &str, reason: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
     conn.prepare_cached("UPDATE orders SET hold_reason = ?, held_at = CASE WHEN hold_reason IS NOT DISTINCT FROM ? THEN held_at ELSE ? END WHERE order_id = ?")?.execute(params![reason, reason, now, order_id],

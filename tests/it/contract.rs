@@ -16,6 +16,7 @@ use dakiya::spapi::model::feeds::{
     easy_ship_documents_feed, CreateFeedDocumentResponse, CreateFeedResponse, CreateFeedSpecification, DocumentLocation, Feed, Report,
     EASYSHIP_DOCUMENTS_FEED, FEED_CONTENT_TYPE,
 };
+use dakiya::spapi::model::finances::{parse_refund, ListFinancialEventsResponse};
 use dakiya::spapi::model::orders::{
     parse_order, ConfirmShipmentOrderItem, ConfirmShipmentRequest, GetOrderResponse, PackageDetail, SearchOrdersResponse,
 };
@@ -34,6 +35,7 @@ const MODELS: &[&str] = &[
     "feeds_2021-06-30.json",
     "reports_2021-06-30.json",
     "tokens_2021-03-01.json",
+    "financesV0.json",
 ];
 
 /// The operations dakiya calls.
@@ -53,6 +55,7 @@ const OUR_OPS: &[&str] = &[
     "getReport",
     "getReportDocument",
     "createRestrictedDataToken",
+    "listFinancialEvents",
 ];
 
 fn model(name: &str) -> Value {
@@ -116,6 +119,12 @@ fn deserializes_as(op: &str, status: u16, body: &Value) -> Result<(), String> {
         "getFeedDocument" | "getReportDocument" => drop(serde_json::from_value::<DocumentLocation>(body.clone()).map_err(err)?),
         "getReport" => drop(serde_json::from_value::<Report>(body.clone()).map_err(err)?),
         "createRestrictedDataToken" => drop(serde_json::from_value::<CreateRestrictedDataTokenResponse>(body.clone()).map_err(err)?),
+        "listFinancialEvents" => {
+            let page: ListFinancialEventsResponse = serde_json::from_value(body.clone()).map_err(err)?;
+            for raw in page.payload.and_then(|p| p.financial_events).map(|e| e.refund_event_list).unwrap_or_default() {
+                parse_refund(raw).map_err(|o| format!("{op}: {}", o.problem))?;
+            }
+        }
         other => return Err(format!("no DTO mapping for {other}")),
     }
     Ok(())
@@ -279,6 +288,19 @@ async fn every_request_we_send_and_every_response_the_sandbox_sends_validates_ag
     )
     .await
     .expect("confirm");
+    // Refunds: the booked order comes back (a full refund posted after the return) and the next
+    // one never ships; read a window that holds the refund, and a refused one.
+    sb.with_world_mut(|w| {
+        if let Some(o) = w.orders.get_mut(&id) {
+            o.fate = dakiya::sandbox::world::Fate::Return;
+        }
+    });
+    sb.advance(Duration::days(12));
+    let to = sb.clock().now() - Duration::minutes(3);
+    let page = api.list_financial_events(to - Duration::days(20), Some(to), None).await.expect("listFinancialEvents");
+    let events = page.payload.and_then(|p| p.financial_events).map(|e| e.refund_event_list).unwrap_or_default();
+    assert_eq!(events.len(), 1, "the returned order's refund");
+    let _ = api.list_financial_events(to, Some(to - Duration::days(1)), None).await.expect_err("before earlier than after: 400");
 
     // Validate every exchange against the model operation it belongs to.
     let models: Vec<Value> = MODELS.iter().map(|m| model(m)).collect();

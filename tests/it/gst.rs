@@ -5,8 +5,11 @@ use chrono::{DateTime, TimeZone as _, Utc};
 use dakiya::catalog::Catalog;
 use dakiya::config::GstConfig;
 use dakiya::config::RetentionConfig;
-use dakiya::gst::export::{export, lock, ExportSettings, Period, B2CL_HEADER, B2CS_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER};
+use dakiya::gst::export::{
+    export, lock, ExportSettings, Period, B2CL_HEADER, B2CS_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER,
+};
 use dakiya::ingest::{ingest, IngestCtx};
+use dakiya::spapi::model::finances::RefundItem;
 use dakiya::spapi::model::orders::parse_order;
 use dakiya::store::Store;
 use dakiya::vault::keystore::Keystore;
@@ -138,6 +141,32 @@ impl Seed {
         lock(&self.store, &catalog(), &ExportSettings { seller_state: "24", gst: &gst }, period, dir, ist(2026, 12, 1, 10, 0))
     }
 
+    /// A refunded item as the `refunds` stage stores it: amounts signed as Amazon sends them.
+    fn refund(&self, order_id: &str, at: DateTime<Utc>, item: (Option<&str>, &str, i64), value: i64, tax: i64, promotion: i64) {
+        let (order_item_id, sku, units) = item;
+        let r = RefundItem {
+            event_key: format!("{order_id}|{}|{sku}", at.to_rfc3339()),
+            order_id: order_id.into(),
+            posted_at: at,
+            order_item_id: order_item_id.map(str::to_owned),
+            adjustment_item_id: Some("ADJ1".into()),
+            sku: Some(sku.into()),
+            quantity: Some(units),
+            value,
+            tax: Some(tax),
+            promotion,
+            other: 0,
+            other_types: None,
+            currency: Some("INR".into()),
+        };
+        dakiya::store::refunds::insert_items(self.store.conn(), &[r], at).expect("refund");
+    }
+
+    /// The `refunds` stage has read Amazon's refunds up to `at`.
+    fn refunds_read_to(&self, at: DateTime<Utc>) {
+        dakiya::store::orders::set_watermark(self.store.conn(), dakiya::store::refunds::WATERMARK, at).expect("watermark");
+    }
+
     fn set_invoice(&self, order_id: &str, number: &str, at: DateTime<Utc>) {
         self.store
             .conn()
@@ -239,10 +268,11 @@ fn a_month_exports_the_tools_files_with_hand_computed_figures_and_no_pii() {
     let seed = month_seed();
     let (out, m) = seed.export(&Period::month("2026-10").expect("period"));
     let files: Vec<&str> = m.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(files, ["sales-register.csv", "b2cs.csv", "b2cl.csv", "hsn(b2b).csv", "hsn(b2c).csv", "docs.csv", "eco.csv"]);
+    assert_eq!(files, ["sales-register.csv", "b2cs.csv", "b2cl.csv", "cdnur.csv", "hsn(b2b).csv", "hsn(b2c).csv", "docs.csv", "eco.csv"]);
     for (name, expected) in [
         ("b2cs.csv", &B2CS_HEADER[..]),
         ("b2cl.csv", &B2CL_HEADER[..]),
+        ("cdnur.csv", &CDNUR_HEADER[..]),
         ("hsn(b2c).csv", &HSN_HEADER[..]),
         ("hsn(b2b).csv", &HSN_HEADER[..]),
         ("docs.csv", &DOCS_HEADER[..]),
@@ -394,7 +424,7 @@ fn a_filed_month_is_never_rewritten_and_a_late_invoice_goes_into_the_next_month(
     assert!(s.lock(&october, &dir).expect_err("edited").to_string().contains("changed after the export"));
     std::fs::write(dir.join("b2cs.csv"), b2cs).expect("restore");
     let locked = s.lock(&october, &dir).expect("lock");
-    assert_eq!((locked.lines, locked.files), (1, 7));
+    assert_eq!((locked.lines, locked.files), (1, 8));
     // October cannot be exported again, nor locked twice.
     let again = tempfile::tempdir().expect("again");
     assert!(s.try_export(&october, &again.path().join("x")).expect_err("filed").to_string().contains("was filed"));
@@ -579,4 +609,345 @@ fn the_cli_exports_locks_and_then_refuses_to_rewrite_a_filed_month() {
     assert_ne!(code, 0);
     assert!(err.contains("was filed"), "{err}");
     assert!(!home.path().join("gst-oct-again").join("b2cs.csv").exists(), "nothing written for a filed month");
+}
+
+/// November 2026: two sales, and refunds of October's sales (month_seed) posted in November,
+/// each figure worked out by hand. Credit notes net into b2cs, Table 12 and Table 14 in the
+/// month of the refund; one against a B2CL invoice is CDNUR (listed: its note number is only in
+/// the MTR); refunds of unknown or uninvoiced sales are kept out.
+#[test]
+fn refunds_are_credit_notes_netted_in_the_month_they_were_posted() {
+    let mut s = month_seed();
+    let nov = |d, h| ist(2026, 11, d, h, 0);
+    // Sales: Gujarat 2 mugs 950.00 + 47.50 (CGST 23.75 + SGST 23.75); Maharashtra T-shirt 600.00 + IGST 30.00.
+    s.add(o("402-0000021-0000021", nov(3, 10), "Gujarat", &[ex("HST-MUG-01", 2, 95_000, 4_750)], Some("IN-GJ2627-000201")));
+    s.add(o("402-0000022-0000022", nov(4, 10), "Maharashtra", &[ex("HST-TSHIRT-M", 1, 60_000, 3_000)], Some("IN-GJ2627-000202")));
+    // R1, order 2's mug (found by SKU: no item id), tax on top as the order: principal −475.00 +
+    //     shipping −40.00, promotion back +15.00, tax −25.00 → V 500.00, 5 % = 25.00 → B2CS 27,
+    //     taxable −500.00, IGST −25.00, one unit back.
+    s.refund("402-0000002-0000002", nov(10, 12), (None, "HST-MUG-01", 1), -51_500, -2_500, 1_500);
+    // R2, order 9 (tax inside ITEM), a fifth of 899.00 = 179.80 with 8.56 inside (179.80 × 5 / 105
+    //     = 8.562) → taxable −171.24, CGST −4.28, SGST −4.28, no unit back.
+    s.refund("402-0000009-0000009", nov(12, 12), (Some("00090"), "HST-BOTTLE-1L", 0), -17_980, -856, 0);
+    // R3, order 3 (B2CL, 1,50,000.00 to Karnataka): all of it → CDNUR, taxable −1,45,631.07, IGST −4,368.93.
+    s.refund("402-0000003-0000003", nov(14, 12), (None, "HST-WATCH-GOLD", 1), -1_45_631_07, -4_368_93, 0);
+    // R4, an order dakiya never saw; R5, order 5, which has no invoice: both kept out.
+    s.refund("402-0000099-0000099", nov(15, 12), (None, "HST-MUG-01", 1), -50_000, -2_500, 0);
+    s.refund("402-0000005-0000005", nov(16, 12), (None, "HST-DIARY-A5", 1), -67_712, -12_188, 0);
+    s.refunds_read_to(ist(2026, 12, 1, 8, 0));
+
+    let (out, m) = s.export(&Period::month("2026-11").expect("nov"));
+    let rows =
+        |name: &str| -> Vec<String> { read(out.path(), name).lines().skip(1).map(|l| l.trim_end_matches('\r').to_owned()).collect() };
+    // 24 @ 5 %: 950.00 − 171.24 = 778.76; 27 @ 5 %: 600.00 − 500.00 = 100.00.
+    assert_eq!(rows("b2cs.csv"), ["OE,24-Gujarat,5,,778.76,0.00,", "OE,27-Maharashtra,5,,100.00,0.00,"]);
+    assert!(rows("b2cl.csv").is_empty(), "no B2CL sale in November");
+    assert!(rows("cdnur.csv").is_empty(), "the note number is Amazon's, only in the MTR");
+    assert_eq!(header(&read(out.path(), "cdnur.csv")), CDNUR_HEADER);
+    // Table 12 net: 6912 mugs 2 − 1 units, 997.50 − 525.00, taxable 950.00 − 500.00; the watch
+    // comes back whole; the bottle's price adjustment returns no unit.
+    assert_eq!(
+        rows("hsn(b2c).csv"),
+        [
+            "6109,,PCS-PIECES,1.00,630.00,5,600.00,30.00,0.00,0.00,0.00",
+            "6912,,PCS-PIECES,1.00,472.50,5,450.00,-25.00,23.75,23.75,0.00",
+            "7113,,PCS-PIECES,-1.00,-150000.00,3,-145631.07,-4368.93,0.00,0.00,0.00",
+            "7323,,PCS-PIECES,0.00,-179.80,5,-171.24,0.00,-4.28,-4.28,0.00",
+        ]
+    );
+    // Table 13: November's invoices only (credit notes have no numbers here: warned).
+    assert_eq!(rows("docs.csv"), ["Invoices for outward supply,IN-GJ2627-000201,IN-GJ2627-000202,2,0"]);
+    // Table 14 net: 950.00 + 600.00 − 500.00 − 171.24 − 1,45,631.07 = −1,44,752.31; IGST 30.00 −
+    // 25.00 − 4,368.93 = −4,363.93; intra-state 47.50 − 8.56 = 38.94 → 19.47 each.
+    assert_eq!(
+        rows("eco.csv"),
+        ["Liable to collect tax u/s 52(TCS),24AAICA3918J1CZ,Amazon Seller Services Private Limited,-144752.31,-4363.93,19.47,19.47,0.00"]
+    );
+    let ids = |v: &[String]| v.iter().map(|s| s[15..].to_owned()).collect::<Vec<_>>();
+    assert_eq!(ids(&m.lists.refunded_orders), ["0002", "0009", "0003"]);
+    assert_eq!(ids(&m.lists.refund_held_orders), ["0099", "0005"]);
+    assert_eq!(ids(&m.lists.cdnur_needing_note_number), ["0003"]);
+    assert!(m.lists.unknown_state_orders.is_empty(), "a refund of an unknown order is not a state problem: {:?}", m.lists);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("1 credit notes against B2CL invoices (the period's CDNUR total: taxable 145631.07, tax 4368.93)")),
+        "{:?}",
+        m.warnings
+    );
+    assert!(m.warnings.iter().any(|w| w.contains("3 refunded orders of this period have no credit note number")), "{:?}", m.warnings);
+    assert!(m.warnings.iter().all(|w| !w.contains("Refunds were")), "read to 1 December: {:?}", m.warnings);
+    assert_eq!(m.section_totals["CDNUR"].taxable, -1_45_631_07);
+    let register = read(out.path(), "sales-register.csv");
+    let line = |order: &str| register.lines().find(|l| l.starts_with("REFUND:402-") && l.contains(order)).unwrap_or_default().to_owned();
+    assert!(line("0000009-0000009").contains(",REFUND,IN-GJ2627-000107,2026-10-14,,2026-11-12,"), "{register}");
+    assert!(line("0000009-0000009").contains(",INCLUSIVE,INTRA,24,B2CS,-171.24,0.00,-4.28,-4.28,"), "{register}");
+    assert!(line("0000099-0000099").contains("refund_of_a_sale_not_in_dakiya"), "{register}");
+    assert!(line("0000005-0000005").contains("refund_of_an_uninvoiced_sale"), "{register}");
+    assert!(dakiya::demo::canary_hits(out.path(), b"CANARY").expect("search").is_empty(), "no PII in any file");
+
+    // October is untouched by November's refunds.
+    let (_, oct) = s.export(&Period::month("2026-10").expect("oct"));
+    assert_eq!(oct.register_totals.taxable, 152_026_54);
+    assert!(oct.lists.refunded_orders.is_empty());
+
+    // Filed is filed: November is locked; a refund posted on 20 November that dakiya learns
+    // afterwards comes into December, flagged; November's credit notes are not reported again.
+    let dir = out.path().join("export");
+    let locked = s.lock(&Period::month("2026-11").expect("nov"), &dir).expect("lock");
+    assert_eq!(locked.lines, 2 + 3, "two sales and three credit lines");
+    s.refund("402-0000021-0000021", nov(20, 12), (None, "HST-MUG-01", 1), -47_500, -2_375, 0);
+    let (out, dec) = s.export(&Period::month("2026-12").expect("dec"));
+    assert_eq!(ids(&dec.lists.refunded_orders), ["0021"]);
+    // 475.00 back, CGST −11.87 (2375 ÷ 2 rounded down) and SGST −11.88.
+    assert_eq!(dec.register_totals.taxable, -475_00);
+    assert_eq!((dec.register_totals.cgst, dec.register_totals.sgst), (-11_87, -11_88));
+    assert!(read(out.path(), "sales-register.csv").contains("refunded_in_filed_period"));
+    assert!(dec.warnings.iter().any(|w| w.contains("Refunds were read from Amazon up to 2026-12-01 08:00 IST only")), "{:?}", dec.warnings);
+}
+
+#[test]
+fn an_export_says_loudly_when_refunds_were_never_read() {
+    let s = month_seed();
+    let (_, m) = s.export(&Period::month("2026-10").expect("oct"));
+    assert!(m.warnings.iter().any(|w| w.contains("Refunds were never read from Amazon")), "{:?}", m.warnings);
+}
+
+/// An MTR file with the report's own header (tests/fixtures/mtr, sources in SOURCES.md): every
+/// cell empty but the ones given, RFC 4180 quoting.
+fn mtr_file(dir: &std::path::Path, name: &str, header: &str, rows: &[Vec<(&str, &str)>]) -> std::path::PathBuf {
+    let head =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mtr").join(header)).expect("header");
+    let names: Vec<&str> = head.trim_end().split(',').collect();
+    let mut text = head.trim_end().to_owned() + "\r\n";
+    for row in rows {
+        let cells: Vec<String> = names
+            .iter()
+            .map(|n| row.iter().find(|(k, _)| k == n).map_or(String::new(), |(_, v)| format!("\"{}\"", v.replace('"', "\"\""))))
+            .collect();
+        text += &(cells.join(",") + "\r\n");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write");
+    path
+}
+
+/// A shipment row of the B2C report, with personal fields that must never be read.
+fn shipment<'a>(
+    order: &'a str,
+    invoice: &'a str,
+    date: &'a str,
+    sku: &'a str,
+    state: &'a str,
+    taxable: &'a str,
+    heads: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    let mut row = vec![
+        ("Seller Gstin", "24AAPFU0939F1ZV"),
+        ("Transaction Type", "Shipment"),
+        ("Order Id", order),
+        ("Invoice Number", invoice),
+        ("Invoice Date", date),
+        ("Sku", sku),
+        ("Quantity", "1"),
+        ("Ship To State", state),
+        ("Ship To City", "CANARY-CITY-MTR"),
+        ("Ship To Postal Code", "CANARY-PIN-MTR"),
+        ("Tax Exclusive Gross", taxable),
+    ];
+    row.extend_from_slice(heads);
+    row
+}
+
+#[test]
+fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives_credit_note_numbers() {
+    let s = month_seed();
+    let nov = |d, h| ist(2026, 11, d, h, 0);
+    s.refund("402-0000002-0000002", nov(10, 12), (None, "HST-MUG-01", 1), -51_500, -2_500, 1_500);
+    s.refund("402-0000003-0000003", nov(14, 12), (None, "HST-WATCH-GOLD", 1), -1_45_631_07, -4_368_93, 0);
+    s.refunds_read_to(ist(2026, 12, 1, 8, 0));
+    let dir = tempfile::tempdir().expect("dir");
+    let tax = |total, a: &'static str, av, b: &'static str, bv| vec![("Total Tax Amount", total), (a, av), (b, bv)];
+    let b2c = mtr_file(
+        dir.path(),
+        "MTR_B2C-OCTOBER-2026.csv",
+        "mtr-b2c-header.csv",
+        &[
+            shipment(
+                "402-0000001-0000001",
+                "IN-GJ2627-000101",
+                "2026-10-02 10:00:00",
+                "HST-MUG-01",
+                "GUJARAT",
+                "950.00",
+                &tax("47.50", "Cgst Tax", "23.75", "Sgst Tax", "23.75"),
+            ),
+            shipment(
+                "402-0000002-0000002",
+                "IN-GJ2627-000102",
+                "03-10-2026",
+                "HST-TSHIRT-M",
+                "MAHARASHTRA",
+                "570.48",
+                &tax("28.52", "Igst Tax", "28.52", "Cess", ""),
+            ),
+            // Amazon's taxable value is 1.00 more than dakiya's: a difference.
+            shipment(
+                "402-0000002-0000002",
+                "IN-GJ2627-000102",
+                "03-10-2026",
+                "HST-MUG-01",
+                "MAHARASHTRA",
+                "501.00",
+                &tax("25.00", "Igst Tax", "25.00", "Cess", ""),
+            ),
+            shipment(
+                "402-0000003-0000003",
+                "IN-GJ2627-000103",
+                "2026-10-05",
+                "HST-WATCH-GOLD",
+                "KARNATAKA",
+                "145631.07",
+                &tax("4368.93", "Igst Tax", "4368.93", "Cess", ""),
+            ),
+            shipment(
+                "402-0000009-0000009",
+                "IN-GJ2627-000107",
+                "2026-10-14",
+                "HST-BOTTLE-1L",
+                "GUJARAT",
+                "856.19",
+                &tax("42.81", "Cgst Tax", "21.40", "Sgst Tax", "21.41"),
+            ),
+            shipment(
+                "402-0000010-0000010",
+                "IN-GJ2627-000108",
+                "2026-10-15",
+                "HST-DIARY-A5",
+                "GUJARAT",
+                "761.00",
+                &tax("38.05", "Cgst Tax", "19.02", "Sgst Tax", "19.03"),
+            ),
+            shipment(
+                "402-0000013-0000013",
+                "IN-GJ2627-000111",
+                "2026-10-18",
+                "HST-TSHIRT-M",
+                "MAHARASHTRA",
+                "640.00",
+                &tax("32.00", "Igst Tax", "32.00", "Cess", ""),
+            ),
+            // Sold through another channel: only in the MTR.
+            shipment(
+                "402-0000077-0000077",
+                "IN-GJ2627-000112",
+                "2026-10-20",
+                "HST-MUG-01",
+                "GUJARAT",
+                "475.24",
+                &tax("23.76", "Cgst Tax", "11.88", "Sgst Tax", "11.88"),
+            ),
+            // November's credit notes (refund amounts negative, as third-party samples show).
+            vec![
+                ("Transaction Type", "Refund"),
+                ("Order Id", "402-0000002-0000002"),
+                ("Invoice Number", "IN-GJ2627-000102"),
+                ("Invoice Date", "2026-10-03"),
+                ("Sku", "HST-MUG-01"),
+                ("Ship To State", "MAHARASHTRA"),
+                ("Ship To City", "CANARY-CITY-MTR"),
+                ("Tax Exclusive Gross", "-500.00"),
+                ("Total Tax Amount", "-25.00"),
+                ("Igst Tax", "-25.00"),
+                ("Credit Note No", "CN-GJ2627-000011"),
+                ("Credit Note Date", "10-11-2026"),
+            ],
+            vec![
+                ("Transaction Type", "Refund"),
+                ("Order Id", "402-0000003-0000003"),
+                ("Invoice Number", "IN-GJ2627-000103"),
+                ("Invoice Date", "2026-10-05"),
+                ("Sku", "HST-WATCH-GOLD"),
+                ("Ship To State", "KARNATAKA"),
+                ("Tax Exclusive Gross", "-145631.07"),
+                ("Total Tax Amount", "-4368.93"),
+                ("Igst Tax", "-4368.93"),
+                ("Credit Note No", "CN-GJ2627-000010"),
+                ("Credit Note Date", "2026-11-14 12:00:00"),
+            ],
+        ],
+    );
+    let b2b = mtr_file(
+        dir.path(),
+        "MTR_B2B-OCTOBER-2026.csv",
+        "mtr-b2b-header.csv",
+        &[{
+            let mut row = shipment(
+                "402-0000004-0000004",
+                "IN-GJ2627-000104",
+                "2026-10-07",
+                "HST-SOFA",
+                "DELHI",
+                "2117.80",
+                &tax("381.20", "Igst Tax", "381.20", "Cess", ""),
+            );
+            row.extend([
+                ("Buyer Name", "CANARY-BUYER-MTR"),
+                ("Bill To City", "CANARY-BCITY-MTR"),
+                ("Bill To Postalcode", "CANARY-BPIN-MTR"),
+                ("Customer Bill To Gstid", "07AAACB1234F1Z5"),
+            ]);
+            row
+        }],
+    );
+    let done = dakiya::gst::mtr::import(&s.store, &catalog(), "24", &[b2c.clone(), b2b.clone()], ist(2026, 12, 2, 10, 0)).expect("import");
+    assert_eq!((done.new, done.replaced), (11, 0));
+    assert!(done.problems.is_empty(), "{:?}", done.problems);
+    assert_eq!(done.dropped, ["Ship To City", "Ship To Postal Code", "Buyer Name", "Bill To City", "Bill To Postalcode"]);
+    let described: Vec<(String, Vec<String>)> =
+        done.differences.iter().map(|(m, d)| (m.clone(), d.iter().map(|x| x.describe()).collect())).collect();
+    assert_eq!(
+        described,
+        [
+            (
+                "2026-10".to_owned(),
+                vec![
+                    "402-0000002-0000002 HST-MUG-01 Shipment: taxable (MTR taxable 501.00 tax 25.00; dakiya taxable 500.00 tax 25.00)"
+                        .to_owned(),
+                    "402-0000077-0000077 HST-MUG-01 Shipment: in_mtr_only (MTR taxable 475.24 tax 23.76; dakiya taxable - tax -)"
+                        .to_owned(),
+                ]
+            ),
+            ("2026-11".to_owned(), vec![]),
+        ]
+    );
+    // Importing again replaces, adds nothing.
+    let again = dakiya::gst::mtr::import(&s.store, &catalog(), "24", &[b2c, b2b], ist(2026, 12, 2, 11, 0)).expect("again");
+    assert_eq!((again.new, again.replaced), (0, 11));
+    // No personal field anywhere in the store; the buyer's GSTIN only on the B2B row.
+    assert!(s.store.columns_containing("CANARY-CITY-MTR").expect("sql").is_empty());
+    assert!(s.store.columns_containing("CANARY-BUYER-MTR").expect("sql").is_empty());
+    let gstins: Vec<(String, Option<String>)> = {
+        let mut stmt = s.store.conn().prepare("SELECT report, buyer_gstin FROM mtr_lines ORDER BY report, order_id, sku").expect("sql");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).expect("rows").collect::<Result<_, _>>().expect("gstins")
+    };
+    assert_eq!(
+        gstins.iter().filter(|(_, g)| g.is_some()).cloned().collect::<Vec<_>>(),
+        [("B2B".to_owned(), Some("07AAACB1234F1Z5".to_owned()))]
+    );
+
+    // October: the MTR's B2B order is named, the differences are in the manifest.
+    let (_, oct) = s.export(&Period::month("2026-10").expect("oct"));
+    assert_eq!(oct.lists.mtr_b2b_orders, ["402-0000004-0000004"]);
+    assert_eq!(oct.lists.mtr_differences.len(), 2);
+    assert!(oct.warnings.iter().any(|w| w.contains("2 differences with Amazon's Merchant Tax Report")), "{:?}", oct.warnings);
+    // November: the CDNUR credit note with Amazon's number, and Table 13's credit-note row.
+    let (out, m) = s.export(&Period::month("2026-11").expect("nov"));
+    let rows =
+        |name: &str| -> Vec<String> { read(out.path(), name).lines().skip(1).map(|l| l.trim_end_matches('\r').to_owned()).collect() };
+    assert_eq!(rows("cdnur.csv"), ["B2CL,CN-GJ2627-000010,14-Nov-2026,C,29-Karnataka,150000.00,,3,145631.07,0.00"]);
+    assert_eq!(rows("docs.csv"), ["Credit Note,CN-GJ2627-000010,CN-GJ2627-000011,2,0"]);
+    assert!(m.lists.cdnur_needing_note_number.is_empty());
+    assert!(m.warnings.iter().all(|w| !w.contains("credit note number") && !w.contains("credit notes against B2CL")), "{:?}", m.warnings);
+    assert!(dakiya::demo::canary_hits(out.path(), b"CANARY").expect("search").is_empty());
 }

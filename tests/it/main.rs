@@ -20,6 +20,7 @@ mod gst;
 mod ingest;
 mod labels;
 mod pipeline_files;
+mod refunds;
 mod retention;
 mod spapi_client;
 mod store;

@@ -17,10 +17,10 @@ fn every_shipped_pipeline_validates() {
 }
 
 #[test]
-fn the_hourly_pipeline_runs_all_six_stages_in_order() {
+fn the_hourly_pipeline_runs_all_seven_stages_in_order() {
     let plan = dakiya::pipeline::load(Path::new("pipelines/hourly.toml")).expect("valid");
     let names: Vec<&str> = plan.stages.iter().map(|s| s.kind().name()).collect();
-    assert_eq!(names, ["fetch", "enrich", "size", "schedule", "confirm", "retain"]);
+    assert_eq!(names, ["fetch", "enrich", "size", "schedule", "confirm", "refunds", "retain"]);
 }
 
 #[test]

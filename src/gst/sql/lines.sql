@@ -32,16 +32,16 @@ WITH base AS (
          CASE o.tax_basis WHEN 'NO_TAX' THEN 'COMPUTED' WHEN 'EXCLUSIVE' THEN 'EXCLUSIVE' WHEN 'INCLUSIVE' THEN 'INCLUSIVE' ELSE 'UNRECONCILED' END AS basis,
          CASE WHEN o.state_unknown THEN NULL ELSE o.ship_state_code END AS pos,
          o.is_business AS business, o.order_status = 'CANCELLED' AS cancelled, c.hsn, c.uqc,
-         CAST(p.invoice_date + INTERVAL 330 MINUTE AS DATE) AS inv_day,
-         CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE) AS order_day,
+         ist_day(p.invoice_date) AS inv_day,
+         ist_day(o.purchase_date) AS order_day,
          coalesce(p.invoice_date, o.purchase_date) AS sort_at,
-         CASE WHEN c.rate_from IS NULL OR coalesce(CAST(p.invoice_date + INTERVAL 330 MINUTE AS DATE), CAST(o.purchase_date + INTERVAL 330 MINUTE AS DATE)) >= c.rate_from
+         CASE WHEN c.rate_from IS NULL OR ist_day(coalesce(p.invoice_date, o.purchase_date)) >= c.rate_from
               THEN c.rate_bp ELSE c.rate_before_bp END AS cat_rate_bp,
          p.invoice_date < TIMESTAMP '{from}' AS late, o.invoice_value_paise AS invoice_value
   FROM main.orders o JOIN main.order_items i USING (order_id) LEFT JOIN main.packages p USING (order_id)
        LEFT JOIN gstx.cat c ON c.sku = i.sku
-  WHERE (CASE WHEN p.invoice_date IS NOT NULL THEN p.invoice_date ELSE o.purchase_date END) < TIMESTAMP '{to}'
-    AND (CASE WHEN p.invoice_date IS NOT NULL THEN p.invoice_date ELSE o.purchase_date END) >= TIMESTAMP '{late_from}'
+  WHERE coalesce(p.invoice_date, o.purchase_date) < TIMESTAMP '{to}'
+    AND coalesce(p.invoice_date, o.purchase_date) >= TIMESTAMP '{late_from}'
     AND o.order_status NOT IN ('PENDING', 'PENDING_AVAILABILITY')
     AND NOT (o.order_status = 'CANCELLED' AND p.invoice_number IS NULL)
 ), scoped AS (
@@ -80,7 +80,8 @@ SELECT *,
        CASE WHEN cancelled THEN 'CANCELLED'
             WHEN invoice_number IS NULL THEN 'NO_INVOICE'
             WHEN pos IS NULL OR sku_missing OR basis = 'UNRECONCILED' OR rate_unresolved THEN 'QUARANTINED'
-            WHEN NOT intra AND invoice_value > CASE WHEN inv_day <= DATE '2024-07-31' THEN 25000000 ELSE 10000000 END THEN 'B2CL'
+            WHEN NOT intra AND invoice_value > b2cl_limit(inv_day) THEN 'B2CL'
             ELSE 'B2CS' END AS section,
-       (taxable * CASE WHEN coalesce(inv_day, order_day) < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs
+       (taxable * CASE WHEN coalesce(inv_day, order_day) < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs,
+       'SALE' AS kind, NULL::VARCHAR AS event_key, NULL::DATE AS note_day, NULL::VARCHAR AS refund_flags
 FROM flagged

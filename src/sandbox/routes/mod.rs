@@ -1,5 +1,5 @@
 //! The sandbox's HTTP handlers, one per Amazon operation (one file per API: `lwa`, `orders`,
-//! `easy_ship`, `feeds`), plus the pre-signed upload and download URLs; this file holds the
+//! `easy_ship`, `feeds`, `finances`), plus the pre-signed upload and download URLs; this file holds the
 //! router and what every handler shares (the access gate, faults, errors, the journal). Each handler: fault draw → token bucket → early faults → auth → validation →
 //! effect → late faults (stall, truncated body, connection reset) → journal.
 // A handler's refusal is the whole HTTP response (`Err(Response)`), as axum's extractors do.
@@ -29,11 +29,13 @@ use crate::spapi::model::tokens::CreateRestrictedDataTokenRequest;
 
 mod easy_ship;
 mod feeds;
+mod finances;
 mod lwa;
 mod orders;
 
 use easy_ship::*;
 use feeds::*;
+use finances::*;
 use lwa::*;
 use orders::*;
 
@@ -54,6 +56,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/reports/2021-06-30/reports/{report_id}", get(get_report))
         .route("/reports/2021-06-30/documents/{document_id}", get(get_report_document))
         .route("/tokens/2021-03-01/restrictedDataToken", post(create_rdt))
+        .route("/finances/v0/financialEvents", get(list_financial_events))
         .route("/_presigned/upload/{document_id}", put(upload))
         .route("/_presigned/download/{document_id}", get(download))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&shared), record))

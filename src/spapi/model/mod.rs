@@ -7,6 +7,7 @@
 
 pub mod easy_ship;
 pub mod feeds;
+pub mod finances;
 pub mod orders;
 pub mod tokens;
 
