@@ -53,6 +53,17 @@ pub struct Audit {
     pub locked_down: bool,
     /// Problems that need the seller (non-empty → exit 1).
     pub problems: Vec<String>,
+    /// Those of `problems` that describe a test setup (sandbox mode, the test key): said by
+    /// `dakiya audit`, not worth a nudge after every sandbox run.
+    #[serde(skip)]
+    pub setup: Vec<String>,
+}
+
+impl Audit {
+    /// The problems worth a nudge (`[notify]`): all but the test setup's own.
+    pub fn needs_seller(&self) -> Vec<String> {
+        self.problems.iter().filter(|p| !self.setup.contains(p)).cloned().collect()
+    }
 }
 
 /// Build the report for the store and vault of `session` at `now`.
@@ -98,6 +109,7 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
     if config.spapi.sandbox {
         problems.push("spapi.sandbox = true: this is a sandbox (test) setup, not a production one".into());
     }
+    let setup = problems.clone();
     if !stale_key_files.is_empty() {
         problems.push(format!("{} leftover temporary keystore/credential files (old copies of keys) in {}: the next `dakiya run` or `dakiya purge` deletes them", stale_key_files.len(), home.display()));
     }
@@ -148,6 +160,7 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
         database_encryption: "off: the bundled DuckDB cannot write encrypted databases offline (see README); customer PII is AES-256-GCM field-encrypted in the vault, and the policy requires BitLocker on the disk".into(),
         locked_down: crate::lockdown::is_locked_down(home),
         problems,
+        setup,
     };
     Ok(report)
 }

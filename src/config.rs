@@ -44,6 +44,8 @@ pub struct AppConfig {
     pub backup: BackupConfig,
     /// Label printing on this computer.
     pub labels: LabelsConfig,
+    /// A nudge to the seller when a run ends with something that needs them.
+    pub notify: NotifyConfig,
     /// Test instrumentation; honoured only with `spapi.sandbox = true`.
     pub testing: TestingConfig,
 }
@@ -72,6 +74,28 @@ pub struct LabelsConfig {
     /// is deleted right after the command ends, e.g. `lp {file}`. Unset: labels wait encrypted
     /// for `dakiya labels print --command …`.
     pub print_command: Option<String>,
+}
+
+/// `[notify]`: a command run after any run that ends with something for the seller (new held
+/// orders, a label not printed for a pickup within `label_hours`, a failed stage, a missed purge
+/// deadline, an audit problem), with a short PII-free summary as arguments and on stdin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// The command line (quoted like a shell's), e.g. a PowerShell toast script or a mail
+    /// command; the title and a one-line summary are appended as two arguments. Unset: no nudge.
+    pub command: Option<String>,
+    /// A booked pickup starting within this many hours whose label is not printed is worth a nudge.
+    pub label_hours: u32,
+    /// The command is stopped after this long; a failing or hanging notifier never fails a run.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self { command: None, label_hours: 12, timeout: Duration::from_secs(30) }
+    }
 }
 
 /// Test instrumentation (crash tests).

@@ -56,6 +56,7 @@ pub mod home;
 pub mod ingest;
 pub mod lock;
 pub mod lockdown;
+pub mod notify;
 pub mod outcome;
 pub mod pii;
 pub mod pipeline;

@@ -228,6 +228,10 @@ async fn run_stage(
             let outcome = if stage_report.held.is_empty() { RunOutcome::Done } else { RunOutcome::Partial };
             record_stage(env, run_id, seq, kind, started_at, ms, outcome, &stage_report)?;
             tracing::info!(stage = kind.name(), duration_ms = ms, held = stage_report.held.len(), "Stage finished.");
+            // One concise line per held order (dakiya's own reasons: no PII).
+            for held in &stage_report.held {
+                tracing::warn!(stage = kind.name(), order_id = %held.order_id, reason = %held.reason, "Order held.");
+            }
             report.stages.push((kind.name().to_owned(), stage_report, ms));
             Ok(())
         }

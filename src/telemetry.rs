@@ -1,5 +1,5 @@
-//! Logging: human-readable (or JSON) lines on stderr and JSON lines in daily files under
-//! `<home>/logs/`.
+//! Logging: human-readable (or JSON) lines on stderr, coloured only on a terminal, and JSON
+//! lines in daily files under `<home>/logs/`.
 //!
 //! Invariant: nothing logged here may contain PII or secrets. Call sites log order ids, operation
 //! names, HTTP statuses, counts, durations and error classes only; PII and secret types redact
@@ -33,9 +33,15 @@ pub fn init(config: &LogConfig, log_dir: Option<&Path>) -> anyhow::Result<Guard>
     let filter =
         || EnvFilter::try_new(&config.level).with_context(|| format!("config: log.level = {:?} is not a valid filter", config.level));
     let stderr = match config.stderr_format {
-        LogFormat::Pretty => {
-            tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false).compact().with_filter(filter()?).boxed()
-        }
+        // Colour codes only on a terminal: stderr captured by Task Scheduler or redirected to a
+        // file stays plain text.
+        LogFormat::Pretty => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_target(false)
+            .compact()
+            .with_filter(filter()?)
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).json().with_filter(filter()?).boxed(),
     };
     let (file_layer, guard) = match log_dir {

@@ -62,16 +62,66 @@ pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
             Err(err) => (None, Some(err)),
         }
     };
+    let held_before: std::collections::BTreeSet<String> = store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut env = RunEnv { store: &store, clock: session.clock.as_ref(), config, home, api: api.as_ref(), api_error, vault: &mut vault };
     let finished = rt.block_on(runner::run_to_end(&plan, &mut env))?;
     print!("{}", finished.report.summary());
+    let failure = match (&invalid_pipeline, &finished.error) {
+        (Some(_), _) => Some("the pipeline file is invalid; only the retention rules were applied (`dakiya validate`)".to_owned()),
+        (None, Some(err)) => Some(format!("{err:#}").lines().next().unwrap_or_default().to_owned()),
+        (None, None) => None,
+    };
+    nudge(session, &store, &vault, &held_before, failure);
     if let Some(err) = invalid_pipeline {
         return Err(err.context("the pipeline file is invalid; only the retention rules were applied"));
     }
     match finished.error {
         Some(err) => Err(err),
         None => Ok(finished.report.outcome()),
+    }
+}
+
+/// `[notify]`: tell the seller what this run left for them. Never fails the run.
+fn nudge(
+    session: &Session,
+    store: &Store,
+    vault: &crate::vault::Vault,
+    held_before: &std::collections::BTreeSet<String>,
+    failure: Option<String>,
+) {
+    let config = &session.config.notify;
+    if config.command.is_none() {
+        return;
+    }
+    let facts = (|| -> anyhow::Result<crate::notify::Facts> {
+        let now = session.clock.now();
+        let held = store.held_orders()?;
+        let soon = now + chrono::Duration::hours(i64::from(config.label_hours));
+        let labels_due = crate::store::orders::needs_attention(store.conn(), soon)?
+            .into_iter()
+            .filter(|l| l.reason.contains("label") && l.pickup.is_some_and(|p| p <= soon))
+            .map(|l| (l.order_id, l.reason))
+            .collect();
+        let audit = crate::audit::report(session, store, vault, now)?;
+        Ok(crate::notify::Facts {
+            new_held: held.into_iter().filter(|(id, _, _)| !held_before.contains(id)).map(|(id, why, _)| (id, why)).collect(),
+            labels_due,
+            failure,
+            overdue_values: audit.overdue_values,
+            audit_problems: audit.needs_seller().into_iter().filter(|p| !p.contains("past their purge deadline")).collect(),
+        })
+    })();
+    let lines = match facts {
+        Ok(facts) => crate::notify::lines(&facts),
+        Err(err) => vec![format!("dakiya could not check what needs you: {err:#}")],
+    };
+    if lines.is_empty() {
+        return;
+    }
+    match crate::notify::send(config, &lines) {
+        Ok(()) => tracing::info!(lines = lines.len(), "Notified the seller."),
+        Err(err) => tracing::warn!(error = %format!("{err:#}"), "The notify command failed; the run is not affected."),
     }
 }
 

@@ -19,6 +19,7 @@ mod first_run;
 mod gst;
 mod ingest;
 mod labels;
+mod notify;
 mod pipeline_files;
 mod refunds;
 mod retention;
