@@ -1,4 +1,5 @@
-//! `dakiya status [--json]`: recent runs and held orders, read only.
+//! `dakiya status [--json]`: recent runs, held orders, orders not booked, pickups that need the
+//! seller, the next pickups, labels waiting and the next purge dates; read only.
 
 #![allow(clippy::print_stdout)]
 
@@ -31,13 +32,22 @@ pub fn exec(session: &Session, args: StatusArgs) -> anyhow::Result<Outcome> {
     let runs = store.recent_runs(5)?;
     let held = store.held_orders()?;
     let not_booked = crate::store::orders::not_booked(store.conn())?;
-    let attention = crate::store::orders::needs_attention(store.conn(), session.clock.now() + chrono::Duration::hours(24))?;
+    let now = session.clock.now();
+    let attention = crate::store::orders::needs_attention(store.conn(), now + chrono::Duration::hours(24))?;
+    let pickups = crate::store::orders::next_pickups(store.conn(), now, 10)?;
+    let waiting = crate::store::labels::waiting(store.conn())?;
+    let purges = crate::store::orders::next_purges(store.conn(), 5)?;
     if json {
         let held: Vec<_> =
             held.iter().map(|(id, reason, at)| serde_json::json!({ "order_id": id, "reason": reason, "held_at": at })).collect();
         println!(
             "{}",
-            serde_json::json!({ "home": home, "runs": runs, "held": held, "not_booked": not_booked, "pickups_needing_attention": attention })
+            serde_json::json!({
+                "home": home, "runs": runs, "held": held, "not_booked": not_booked, "pickups_needing_attention": attention,
+                "next_pickups": pickups.iter().map(|(id, at, method, label)| serde_json::json!({ "order_id": id, "slot_start": at, "method": method, "label": label })).collect::<Vec<_>>(),
+                "labels_waiting": waiting.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+                "next_purges": purges.iter().map(|(day, n)| serde_json::json!({ "day": day, "orders": n })).collect::<Vec<_>>(),
+            })
         );
         return Ok(Outcome::Done);
     }
@@ -79,6 +89,33 @@ pub fn exec(session: &Session, args: StatusArgs) -> anyhow::Result<Outcome> {
         let when =
             line.pickup.map_or_else(|| "-".to_owned(), |t| t.with_timezone(&crate::clock::ist()).format("%a %d %b %H:%M IST").to_string());
         println!("  {}  {when}: {}", line.order_id, line.reason);
+    }
+    let ist = |t: Option<chrono::DateTime<chrono::Utc>>| {
+        t.map_or_else(|| "-".to_owned(), |t| t.with_timezone(&crate::clock::ist()).format("%a %d %b %H:%M IST").to_string())
+    };
+    println!("Next pickups:");
+    if pickups.is_empty() {
+        println!("  none");
+    }
+    for (id, at, method, label) in &pickups {
+        let label = match label.as_deref() {
+            Some("printed") | Some("purged") => "label printed",
+            Some("stored") => "label waiting to be printed",
+            Some("failed") => "no label (documents failed)",
+            _ => "label not here yet",
+        };
+        println!("  {id}  {}  {}  {label}", ist(*at), method.as_deref().unwrap_or("-"));
+    }
+    println!("Labels waiting to be printed: {}", waiting.len());
+    for (id, _) in &waiting {
+        println!("  {id}");
+    }
+    println!("Next purges of customer data:");
+    if purges.is_empty() {
+        println!("  none due");
+    }
+    for (day, n) in &purges {
+        println!("  {day}: {n} orders");
     }
     Ok(Outcome::Done)
 }

@@ -689,6 +689,31 @@ pub fn first_pickups(conn: &Connection, limit: usize) -> Result<Vec<(String, Opt
     Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
+/// Booked pickups from `now` on, soonest first: `(order id, slot start, handover method, label
+/// state)` (`printed`, `stored` = waiting to be printed, `requested`, `failed`, or none yet).
+pub fn next_pickups(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<(String, Option<DateTime<Utc>>, Option<String>, Option<String>)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.order_id, p.slot_start, p.handover_method, p.docs_state FROM packages p JOIN orders o USING (order_id)
+         WHERE p.state = 'scheduled' AND o.order_status = 'UNSHIPPED' AND p.slot_start >= ? ORDER BY p.slot_start, p.order_id LIMIT ?",
+    )?;
+    let rows = stmt.query_map(params![now, limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The next days customer data is due to be purged (orders' deadlines), with how many orders.
+pub fn next_purges(conn: &Connection, limit: usize) -> Result<Vec<(chrono::NaiveDate, i64)>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT CAST(pii_deadline AS DATE), count(*) FROM orders WHERE pii_deadline IS NOT NULL AND pii_purged_at IS NULL
+         GROUP BY 1 ORDER BY 1 LIMIT ?",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
+}
+
 /// Orders whose ship-to state spelling is unknown (all, purged or not).
 pub fn count_state_unknown(conn: &Connection) -> Result<i64, StoreError> {
     Ok(conn.query_row("SELECT count(*) FROM orders WHERE state_unknown", [], |r| r.get(0))?)

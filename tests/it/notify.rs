@@ -90,6 +90,22 @@ fn labels_not_printed_for_close_pickups_are_a_nudge() {
     let stdin = read(out.with_extension("stdin"));
     assert!(stdin.contains("labels not printed for pickups soon") && stdin.contains("label waiting to be printed"), "{stdin}\n{err}");
     assert!(!stdin.contains("CANARY"));
+    // `dakiya status` shows the next pickups with their label state and the labels waiting.
+    let mut cmd = dakiya_bare();
+    cmd.arg("--home").arg(s.home.path()).arg("--config").arg(s.home.path().join("sandbox.toml")).arg("status");
+    let (code, out, err) = run(cmd);
+    assert_eq!(code, 0, "{err}");
+    let section =
+        |name: &str| out.split(name).nth(1).map(|rest| rest.split("\n").skip(1).take_while(|l| l.starts_with("  ")).count()).unwrap_or(0);
+    assert!(section("Next pickups:") >= 3 && out.contains("label waiting to be printed"), "{out}");
+    let waiting: usize = out
+        .split("Labels waiting to be printed: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(waiting >= 3, "{out}");
+    assert!(out.contains("Next purges of customer data:"), "{out}");
 }
 
 #[test]
