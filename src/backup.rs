@@ -190,12 +190,15 @@ pub fn restore(
     let rows = crate::store::vault::all(store.conn())?;
     let mut readable = 0;
     let mut gone = Vec::new();
+    let progress = crate::progress::bar(rows.len() as u64, "checking", true);
     for row in &rows {
         match vault.map(|v| v.open_bytes(row)) {
             Some(Ok(_)) => readable += 1,
             _ => gone.push((row.order_id.clone(), row.field.clone())),
         }
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     if !gone.is_empty() {
         store.tx(|conn| Ok(crate::store::retention::delete_rows(conn, &gone).map(|_| ())?))?;
         store.checkpoint()?;

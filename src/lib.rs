@@ -13,7 +13,7 @@
 //! - [`doctor`]: `dakiya doctor`, the checks before a first real run.
 //! - [`docs`]: labels and invoices: processing report, splitting, printing.
 //! - [`home`]: the data directory, created owner-only.
-//! - [`gst`]: GST state codes (and the CA export).
+//! - [`gst`]: GST for the CA: the export, credit notes, the Merchant Tax Report import.
 //! - [`ingest`]: one order from Amazon into the store and the vault: the PII boundary.
 //! - [`cli`]: clap definitions and dispatch to [`commands`]; returns outcomes, never exits.
 //! - [`commands`]: one module per command (its clap args and `exec`); wiring and printing only.
@@ -28,6 +28,8 @@
 //! - [`pipeline`]: pipeline TOML → raw spec → validated plan, with `file:line:col` diagnostics.
 //! - [`stage`]: the closed `StageKind` registry and one module per stage.
 //! - [`preview`]: `run --dry-run`, what a run would book or hold, reads only.
+//! - [`progress`]: progress bars for long interactive work, hidden off a terminal.
+//! - [`notify`]: `[notify]`, the nudge after a run that needs the seller.
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
 //! - [`runner`]: runs a validated plan, records the run, builds the run report.
 //! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
@@ -61,6 +63,7 @@ pub mod outcome;
 pub mod pii;
 pub mod pipeline;
 pub mod preview;
+pub mod progress;
 pub mod retention;
 pub mod runner;
 pub mod sandbox;

@@ -160,13 +160,17 @@ fn export_with(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> anyhow::Result<Manifest> {
+    // Hidden off a terminal (tests, Task Scheduler): only a person at the keyboard sees it.
+    let progress = crate::progress::bar(5, "GST export", true);
     let register_rows = scratch.compute_lines(settings.seller_state, &period.label, from, to).context("computing the lines")?;
+    progress.inc(1);
     // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
     let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
     scratch.copy_register(tmp.path()).context("writing the register")?;
     let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
     drop(tmp);
 
+    progress.inc(1);
     let register_totals = totals(scratch.totals(Lines::Countable).context("totals")?);
     let mut section_totals = BTreeMap::new();
     for section in Section::ALL {
@@ -245,6 +249,7 @@ fn export_with(
         }
         files.push(sheet.finish()?);
     }
+    progress.inc(1);
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
     let series = scratch.documents().context("Table 13")?;
     for s in &series {
@@ -281,6 +286,7 @@ fn export_with(
     }
     files.push(eco.finish()?);
 
+    progress.inc(1);
     let lists = Lists {
         b2b_candidate_orders: scratch.orders(Lines::B2bCandidate)?,
         uninvoiced_orders: scratch.orders(Lines::NoInvoice)?,
@@ -428,6 +434,7 @@ fn export_with(
         notes,
     };
     std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    progress.finish_and_clear();
     Ok(manifest)
 }
 

@@ -598,6 +598,7 @@ fn the_cli_exports_locks_and_then_refuses_to_rewrite_a_filed_month() {
     let (code, out, err) = crate::support::run(export);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("WARNING: eco.csv (Table 14) has no GSTIN"), "{out}");
+    assert!(!err.contains('\r') && !err.contains('\u{1b}'), "no progress bar or colour off a terminal: {err:?}");
     let mut lock = home.dakiya();
     lock.args(["gst", "lock", "--period", "2026-10", "--dir"]).arg(&dir);
     let (code, out, err) = crate::support::run(lock);
