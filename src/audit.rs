@@ -51,6 +51,8 @@ pub struct Audit {
     pub database_encryption: String,
     /// Locked down.
     pub locked_down: bool,
+    /// The operating system behind the policy's promises (Windows only; empty elsewhere).
+    pub os_checks: Vec<crate::osprobe::Check>,
     /// Problems that need the seller (non-empty → exit 1).
     pub problems: Vec<String>,
     /// Those of `problems` that describe a test setup (sandbox mode, the test key): said by
@@ -139,6 +141,16 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
     {
         problems.push("log files older than the retention period: run `dakiya purge`".into());
     }
+    // BitLocker, firewall, auto-lock, Remote Desktop, the data directory's ACL: Windows only.
+    let os_checks = if cfg!(windows) {
+        crate::osprobe::checks(&crate::osprobe::SystemProbe, home, &crate::config::os_user().unwrap_or_default())
+    } else {
+        Vec::new()
+    };
+    problems.extend(os_checks.iter().filter_map(|c| match &c.finding {
+        crate::osprobe::Finding::Problem(p) => Some(format!("{}: {p}", c.name)),
+        _ => None,
+    }));
     let report = Audit {
         at: now,
         vault_values,
@@ -159,6 +171,7 @@ pub fn report(session: &Session, store: &Store, vault: &Vault, now: DateTime<Utc
         sandbox_mode: config.spapi.sandbox,
         database_encryption: "off: the bundled DuckDB cannot write encrypted databases offline (see README); customer PII is AES-256-GCM field-encrypted in the vault, and the policy requires BitLocker on the disk".into(),
         locked_down: crate::lockdown::is_locked_down(home),
+        os_checks,
         problems,
         setup,
     };

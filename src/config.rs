@@ -562,6 +562,12 @@ pub fn secret_env_names() -> Vec<std::ffi::OsString> {
     std::env::vars_os().map(|(k, _)| k).filter(|k| is_secret_env_name(&k.to_string_lossy())).collect()
 }
 
+/// The Windows user name (`USERNAME`; `USER` elsewhere), for the data directory's ACL check.
+#[allow(clippy::disallowed_methods)]
+pub fn os_user() -> Option<String> {
+    std::env::var("USERNAME").or_else(|_| std::env::var("USER")).ok().filter(|u| !u.is_empty())
+}
+
 /// Whether an environment variable name is one [`secret_env_names`] strips.
 pub fn is_secret_env_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();

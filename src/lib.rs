@@ -38,6 +38,7 @@
 //! - [`spapi`]: the Selling Partner API client (the only HTTP to Amazon).
 //! - [`store`]: the DuckDB store, migrations and typed queries; no PII columns.
 //! - [`testing`]: numbered checkpoints for the crash test (sandbox mode only).
+//! - [`osprobe`]: the OS behind the policy (BitLocker, firewall, auto-lock, RDP, ACL), Windows probes behind a trait.
 //! - [`outcome`]: the typed results and failures that `main` maps to exit codes.
 //! - [`vault`]: AES-256-GCM field encryption of PII, epoch keys, crypto-shredding, protection.
 
@@ -59,6 +60,7 @@ pub mod ingest;
 pub mod lock;
 pub mod lockdown;
 pub mod notify;
+pub mod osprobe;
 pub mod outcome;
 pub mod pii;
 pub mod pipeline;

@@ -54,6 +54,17 @@ pub fn exec(session: &Session, args: AuditArgs) -> anyhow::Result<Outcome> {
         );
         println!("  database encryption: {}", report.database_encryption);
         println!("  locked down: {}", report.locked_down);
+        if report.os_checks.is_empty() {
+            println!("  operating system: not Windows here; BitLocker, firewall, auto-lock, Remote Desktop and the folder's ACL are checked on Windows");
+        }
+        for c in &report.os_checks {
+            let (state, detail) = match &c.finding {
+                crate::osprobe::Finding::Ok(d) => ("ok", d),
+                crate::osprobe::Finding::Problem(d) => ("PROBLEM", d),
+                crate::osprobe::Finding::Unknown(d) => ("unknown", d),
+            };
+            println!("  {:<8} {}: {detail}", state, c.name);
+        }
         if report.problems.is_empty() {
             println!("  problems: none");
         }

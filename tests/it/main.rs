@@ -20,6 +20,7 @@ mod gst;
 mod ingest;
 mod labels;
 mod notify;
+mod osprobe;
 mod pipeline_files;
 mod refunds;
 mod retention;
