@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    self, audit, backup, config as config_cmd, credentials, doctor, gst, keys, labels, lockdown, purge, restore, run, sandbox, status,
-    task, validate,
+    self, audit, backup, config as config_cmd, credentials, doctor, gst, keys, labels, lockdown, purge, report, restore, run, sandbox,
+    status, task, validate,
 };
 use crate::config;
 use crate::outcome::Outcome;
@@ -65,6 +65,8 @@ pub enum Command {
     Credentials(credentials::CredentialsArgs),
     /// Apply every retention rule now.
     Purge(purge::PurgeArgs),
+    /// One self-contained HTML page: sales and tax, pickups, holds, Amazon calls, purges, GST periods.
+    Report(report::ReportArgs),
     /// Compliance report: PII ages and deadlines, labels, logs, credential and key ages.
     Audit(audit::AuditArgs),
     /// Incident switch: destroy stored credentials, block runs, optionally shred all PII.
@@ -103,6 +105,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Credentials(args) => credentials::exec(&session, args),
         Command::Purge(args) => purge::exec(&session, args),
         Command::Audit(args) => audit::exec(&session, args),
+        Command::Report(args) => report::exec(&session, args),
         Command::Lockdown(args) => lockdown::exec(&session, args),
         Command::Unlock => commands::lockdown::unlock(&session),
         Command::Sandbox(args) => sandbox::exec(&session, args),

@@ -181,6 +181,18 @@ async fn demo(home: &Path, seed: u64, keep: bool) -> anyhow::Result<Outcome> {
     let export_hits = canary_hits(&home.join("gst-export"), b"CANARY")?;
     println!("  Canary search of the export: {} hits", export_hits.len());
 
+    step("The seller's window: one HTML page, no network needed");
+    let store = Store::open(home)?;
+    let end = clock.now().with_timezone(&ist).date_naive();
+    let span = crate::gst::export::Period::range(&format!("{}..{end}", start.with_timezone(&ist).date_naive()))?;
+    let report = crate::report::write(&store, &catalog, &config.seller.state_code, &span, clock.now(), &home.join("report.html"))?;
+    drop(store);
+    println!(
+        "  Report written to {} ({} KB): sales and tax, pickups, holds, Amazon calls, purges on time.",
+        report.path.display(),
+        report.bytes / 1024
+    );
+
     step("Next");
     println!("  Run it for real: see README, \"Run it for real on Windows\".");
     if !hits.is_empty() || !sql_hits.is_empty() {

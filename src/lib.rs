@@ -30,6 +30,7 @@
 //! - [`preview`]: `run --dry-run`, what a run would book or hold, reads only.
 //! - [`progress`]: progress bars for long interactive work, hidden off a terminal.
 //! - [`notify`]: `[notify]`, the nudge after a run that needs the seller.
+//! - [`report`]: `dakiya report`, one self-contained HTML page with inline SVG charts.
 //! - [`retention`]: every retention rule; used by `retain` and `dakiya purge`.
 //! - [`runner`]: runs a validated plan, records the run, builds the run report.
 //! - [`sandbox`]: the local, stateful SP-API fake for tests, the demo and `sandbox serve`.
@@ -66,6 +67,7 @@ pub mod pii;
 pub mod pipeline;
 pub mod preview;
 pub mod progress;
+pub mod report;
 pub mod retention;
 pub mod runner;
 pub mod sandbox;

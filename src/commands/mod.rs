@@ -17,6 +17,7 @@ pub mod keys;
 pub mod labels;
 pub mod lockdown;
 pub mod purge;
+pub mod report;
 pub mod restore;
 pub mod run;
 pub mod sandbox;

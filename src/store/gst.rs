@@ -102,6 +102,17 @@ impl Lines {
     }
 }
 
+/// How the report groups sales.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SalesGroup {
+    /// By month of the invoice (or credit note).
+    Month,
+    /// By place of supply.
+    State,
+    /// By rate.
+    Rate,
+}
+
 /// Totals per tax head over some lines, paise: `(taxable, igst, cgst, sgst)`.
 pub type HeadTotals = (i64, i64, i64, i64);
 
@@ -233,6 +244,14 @@ impl<'s> Scratch<'s> {
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
     }
 
+    /// Every line of `[from, to)` whatever was filed (the report shows the business, not a
+    /// return): into `gstx.lines`; returns how many.
+    pub fn compute_all_lines(&self, seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+        let (sales, refunds) = lines_sql(seller_state, "(report)", from, to, &[])?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds};"))?;
+        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+    }
+
     /// DuckDB writes the register (header, comma-separated, in register order) to `file`.
     pub fn copy_register(&self, file: &std::path::Path) -> Result<(), StoreError> {
         self.conn().execute_batch(&format!(
@@ -302,6 +321,23 @@ impl<'s> Scratch<'s> {
             lines.filter()
         ))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Sales net of credit notes per group (`month`: `YYYY-MM` of the invoice or credit note
+    /// date; `state`: place of supply; `rate`: rate in basis points as text): `(group, taxable,
+    /// tax, lines)`, for the report.
+    pub fn sales_by(&self, group: SalesGroup) -> Result<Vec<(String, i64, i64, i64)>, StoreError> {
+        let key = match group {
+            SalesGroup::Month => "strftime(coalesce(note_day, inv_day), '%Y-%m')",
+            SalesGroup::State => "pos",
+            SalesGroup::Rate => "CAST(rate_bp AS VARCHAR)",
+        };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {key} AS k, sum(taxable), sum(tax), count(*) FROM gstx.lines WHERE {} GROUP BY k ORDER BY k",
+            Lines::Countable.filter()
+        ))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, Option<String>>(0)?.unwrap_or_default(), r.get(1)?, r.get(2)?, r.get(3)?)))?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 

@@ -13,6 +13,7 @@ pub mod labels;
 pub mod mtr;
 pub mod orders;
 pub mod refunds;
+pub mod report;
 pub mod retention;
 pub mod runs;
 pub mod states;

@@ -23,6 +23,7 @@ mod notify;
 mod osprobe;
 mod pipeline_files;
 mod refunds;
+mod report;
 mod retention;
 mod spapi_client;
 mod store;
