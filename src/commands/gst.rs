@@ -81,17 +81,11 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
     let settings = ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
     match args.command {
         GstCommand::Export { period, quarter, fy, range, out, pipeline } => {
-            let period = match (period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref()) {
-                (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
-                (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
-                (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
-                (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
-                _ => {
-                    return Err(anyhow::Error::new(Invalid(
-                        "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
-                    )))
-                }
-            };
+            let period = pick_period(period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref())?.ok_or_else(|| {
+                anyhow::Error::new(Invalid(
+                    "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
+                ))
+            })?;
             let catalog = pipeline::load_or_invalid(&pipeline)?.load_catalog()?;
             let store = open_store(home)?;
             let out = out.unwrap_or_else(|| default_out(&period));
@@ -138,6 +132,25 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Done)
         }
     }
+}
+
+/// The period of `--period`, `--quarter`, `--fy` or `--range` (`None`: none given). A bad value
+/// is an `Invalid` error (exit 2).
+pub(super) fn pick_period(
+    month: Option<&str>,
+    quarter: Option<&str>,
+    fy: Option<&str>,
+    range: Option<&str>,
+) -> anyhow::Result<Option<crate::gst::period::Period>> {
+    use crate::gst::period::Period;
+    let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
+    Ok(Some(match (month, quarter, fy, range) {
+        (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
+        (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
+        (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
+        (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
+        _ => return Ok(None),
+    }))
 }
 
 /// The store, with the run lock held so the hourly run stays out while the GST code reads a

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::outcome::{Invalid, Outcome};
+use crate::outcome::Outcome;
 use crate::pipeline::{self, DEFAULT_PIPELINE};
 use crate::session::Session;
 use crate::store::{Store, DB_FILE};
@@ -36,14 +36,11 @@ pub struct ReportArgs {
 /// Write the report (the database opened read-only).
 pub fn exec(session: &Session, args: ReportArgs) -> anyhow::Result<Outcome> {
     use crate::gst::period::Period;
-    let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
     let now = session.clock.now();
-    let period = match (args.period.as_deref(), args.quarter.as_deref(), args.fy.as_deref(), args.range.as_deref()) {
-        (Some(p), None, None, None) => Period::month(p).map_err(invalid)?,
-        (None, Some(q), None, None) => Period::quarter(q).map_err(invalid)?,
-        (None, None, Some(f), None) => Period::fy(f).map_err(invalid)?,
-        (None, None, None, Some(r)) => Period::range(r).map_err(invalid)?,
-        _ => {
+    let given = super::gst::pick_period(args.period.as_deref(), args.quarter.as_deref(), args.fy.as_deref(), args.range.as_deref())?;
+    let period = match given {
+        Some(p) => p,
+        None => {
             use chrono::Datelike as _;
             let today = now.with_timezone(&crate::clock::ist()).date_naive();
             let y = if today.month() >= 4 { today.year() } else { today.year() - 1 };
