@@ -86,9 +86,16 @@ pub fn create(store: &Store, vault: &mut Vault, dir: &Path, now: DateTime<Utc>, 
         header.set_cksum();
         tar.append_data(&mut header, name, bytes.as_slice())?;
     }
+    // Compression is the long part on a large store: the bar counts the bytes compressed.
+    let tar_bytes = Zeroizing::new(tar.into_inner()?);
+    let progress = crate::progress::bytes(tar_bytes.len() as u64, "backup", true);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&tar.into_inner()?)?;
+    for chunk in tar_bytes.chunks(1 << 20) {
+        gz.write_all(chunk)?;
+        progress.inc(chunk.len() as u64);
+    }
     let plain = Zeroizing::new(gz.finish()?);
+    progress.finish_and_clear();
     let (generation, key) = vault.keystore_mut().backup_key(now)?;
     let aad = header_bytes(generation);
     let (nonce, ciphertext) = cipher::seal(&key, &aad, &plain).map_err(|e| anyhow::anyhow!("{e}"))?;

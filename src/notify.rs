@@ -27,6 +27,8 @@ pub struct Facts {
     pub failure: Option<String>,
     /// Vault values past their purge deadline after retention ran.
     pub overdue_values: i64,
+    /// Orders this run purged after their deadline (no run came in time).
+    pub purged_late: i64,
     /// `dakiya audit` problems (other than the sandbox's own setup notices).
     pub audit_problems: Vec<String>,
 }
@@ -47,6 +49,12 @@ pub fn lines(f: &Facts) -> Vec<String> {
     }
     if f.overdue_values > 0 {
         out.push(format!("{} customer data values are past their purge deadline: run `dakiya purge`", f.overdue_values));
+    }
+    if f.purged_late > 0 {
+        out.push(format!(
+            "{} orders' customer data was purged after its deadline: dakiya did not run in time (is the computer on and the task enabled? `dakiya task show`)",
+            f.purged_late
+        ));
     }
     out.extend(f.audit_problems.iter().map(|p| format!("audit: {p}")));
     out
@@ -110,10 +118,11 @@ mod tests {
             labels_due: vec![("402-2".into(), "pickup soon; label waiting to be printed".into())],
             failure: Some("stage `refunds` failed: listFinancialEvents: HTTP 403".into()),
             overdue_values: 3,
+            purged_late: 2,
             audit_problems: vec!["2 plaintext label files".into()],
         };
         let l = lines(&f);
-        assert_eq!(title(&l), "dakiya needs you (5 things)");
-        assert_eq!(l.len(), 7, "{l:?}");
+        assert_eq!(title(&l), "dakiya needs you (6 things)");
+        assert_eq!(l.len(), 8, "{l:?}");
     }
 }

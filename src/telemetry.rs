@@ -36,13 +36,13 @@ pub fn init(config: &LogConfig, log_dir: Option<&Path>) -> anyhow::Result<Guard>
         // Colour codes only on a terminal: stderr captured by Task Scheduler or redirected to a
         // file stays plain text.
         LogFormat::Pretty => tracing_subscriber::fmt::layer()
-            .with_writer(std::io::stderr)
+            .with_writer(crate::progress::log_writer)
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .with_target(false)
             .compact()
             .with_filter(filter()?)
             .boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer().with_writer(std::io::stderr).json().with_filter(filter()?).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer().with_writer(crate::progress::log_writer).json().with_filter(filter()?).boxed(),
     };
     let (file_layer, guard) = match log_dir {
         Some(dir) => {

@@ -20,8 +20,13 @@ use dakiya::demo::{run_once, sandbox_config, write_embedded};
 use dakiya::sandbox::{Sandbox, SandboxOptions};
 use dakiya::spapi::limits::Op;
 
+/// A line on stdout that does not tear the progress bar on stderr.
+macro_rules! say {
+    ($($arg:tt)*) => { dakiya::progress::println(&format!($($arg)*)) };
+}
+
 fn row(name: &str, value: String, goal: &str, ok: bool) {
-    println!("{:<58} {:>14}   goal {:<22} {}", name, value, goal, if ok { "ok" } else { "MISSED" });
+    say!("{:<58} {:>14}   goal {:<22} {}", name, value, goal, if ok { "ok" } else { "MISSED" });
 }
 
 async fn sandbox(seed: u64, orders: usize, scale: f64, faults: f64) -> anyhow::Result<Sandbox> {
@@ -82,7 +87,7 @@ async fn calls_per_order() -> anyhow::Result<()> {
     }
     let per = calls as f64 / scheduled.max(1) as f64;
     row("Amazon calls per scheduled order (20 new/hour, 8 runs)", format!("{per:.2}"), "<= 2.2 (floor 2)", per <= 2.2);
-    println!("    {} SP-API calls for {} orders: {:?}", calls, scheduled, by_op);
+    say!("    {} SP-API calls for {} orders: {:?}", calls, scheduled, by_op);
     Ok(())
 }
 
@@ -158,7 +163,7 @@ async fn wall_vs_floor(faults: f64) -> anyhow::Result<()> {
         median <= goal,
     );
     for t in &trials {
-        println!(
+        say!(
             "    wall {:.2} s, floor {:.2} s at 4x Amazon's rates, ratio {:.3}, {} run(s); stages (ms): {:?}",
             t.wall,
             t.floor,
@@ -260,7 +265,7 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
     let days = 7 * 365;
     let started = Instant::now();
     let lines = dakiya::store::synthetic::fill_gst_history(&store, days, per_day)?;
-    println!("    seeded {lines} order lines in {:.1} s", started.elapsed().as_secs_f64());
+    say!("    seeded {lines} order lines in {:.1} s", started.elapsed().as_secs_f64());
     let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).map_err(|p| anyhow::anyhow!("{}", p.join("; ")))?;
     let period = dakiya::gst::export::Period {
         label: "7y".into(),
@@ -291,7 +296,7 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
     if per_day == 300 {
         row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
     } else {
-        println!("GST export, 7 years at {per_day}/day ({rows} register rows), wall       {ours:.2} s");
+        say!("GST export, 7 years at {per_day}/day ({rows} register rows), wall       {ours:.2} s");
     }
     row(
         &format!("GST export / DuckDB COPY TO of the same register ({per_day}/day)"),
@@ -299,7 +304,7 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
         "<= 1.5",
         ours / copy.max(1e-9) <= 1.5,
     );
-    println!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s{note}");
+    say!("    DuckDB's own COPY TO of the same register (same lines and columns): {copy:.2} s{note}");
     let _ = rss;
     drop(store);
     // The export's own memory: the real binary, in its own process.
@@ -319,7 +324,7 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
             "<= 200 MB",
             mb <= 200.0 && code == 0,
         );
-        println!("    wall {wall:.2} s including process start, exit {code}");
+        say!("    wall {wall:.2} s including process start, exit {code}");
     }
     Ok(())
 }
@@ -358,7 +363,7 @@ fn vault_bench() -> anyhow::Result<()> {
 
 fn main() -> anyhow::Result<()> {
     let exe = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| std::path::PathBuf::from("target/release/dakiya"));
-    println!(
+    say!(
         "dakiya benchmarks ({}; {} CPUs)",
         dakiya::clock::Clock::now(&dakiya::clock::SystemClock).format("%Y-%m-%d"),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
@@ -368,6 +373,17 @@ fn main() -> anyhow::Result<()> {
     let only = std::env::args().nth(2);
     let want = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|o| o == name));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let names = ["calls", "wall", "idle", "vault", "gst", "gst10"];
+    // Which benchmark is running, on a terminal (the figures themselves go to stdout).
+    let progress = dakiya::progress::bar(names.iter().filter(|n| want(n)).count() as u64, "benchmarks", true);
+    let want = |name: &str| {
+        let on = want(name);
+        if on {
+            progress.set_message(name.to_owned());
+            progress.inc(1);
+        }
+        on
+    };
     if want("calls") {
         rt.block_on(calls_per_order())?;
     }
@@ -388,5 +404,6 @@ fn main() -> anyhow::Result<()> {
     if want("gst10") {
         gst_export(&exe, 3000)?;
     }
+    progress.finish_and_clear();
     Ok(())
 }

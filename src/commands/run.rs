@@ -62,6 +62,7 @@ pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
             Err(err) => (None, Some(err)),
         }
     };
+    let started = session.clock.now();
     let held_before: std::collections::BTreeSet<String> = store.held_orders()?.into_iter().map(|(id, _, _)| id).collect();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let mut env = RunEnv { store: &store, clock: session.clock.as_ref(), config, home, api: api.as_ref(), api_error, vault: &mut vault };
@@ -72,7 +73,7 @@ pub fn exec(session: &Session, args: RunArgs) -> anyhow::Result<Outcome> {
         (None, Some(err)) => Some(format!("{err:#}").lines().next().unwrap_or_default().to_owned()),
         (None, None) => None,
     };
-    nudge(session, &store, &vault, &held_before, failure);
+    nudge(session, &store, &vault, (started, &held_before), failure);
     if let Some(err) = invalid_pipeline {
         return Err(err.context("the pipeline file is invalid; only the retention rules were applied"));
     }
@@ -87,7 +88,7 @@ fn nudge(
     session: &Session,
     store: &Store,
     vault: &crate::vault::Vault,
-    held_before: &std::collections::BTreeSet<String>,
+    (started, held_before): (chrono::DateTime<chrono::Utc>, &std::collections::BTreeSet<String>),
     failure: Option<String>,
 ) {
     let config = &session.config.notify;
@@ -109,6 +110,7 @@ fn nudge(
             labels_due,
             failure,
             overdue_values: audit.overdue_values,
+            purged_late: crate::store::retention::purged_late_since(store.conn(), started)?,
             audit_problems: audit.needs_seller().into_iter().filter(|p| !p.contains("past their purge deadline")).collect(),
         })
     })();

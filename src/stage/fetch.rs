@@ -117,6 +117,9 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
     let mut window_end = now - ChronoDuration::minutes(2);
     let mut complete = false;
     let mut seen = std::collections::HashSet::new();
+    // A first run may read many pages (the look-back): a counter of the orders read, on a
+    // terminal only (never under Task Scheduler).
+    let progress = crate::progress::counter("orders fetched", watermark.is_none());
     for _ in 0..config.max_pages {
         let page = api.search_orders(&query, token.as_deref()).await.context("searchOrders failed")?;
         if token.is_none() {
@@ -152,6 +155,7 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
             out.extend(parsed.into_iter().zip(results).map(|(order, result)| (order.order_id, Some(order.last_updated_time), result)));
             Ok(out)
         })?;
+        progress.inc(outcome.len() as u64);
         for (order_id, last, result) in outcome {
             if let Some(last) = last {
                 newest = Some(newest.map_or(last, |n| n.max(last)));
@@ -177,6 +181,7 @@ pub async fn run(config: &FetchPlan, ctx: &mut RunCtx<'_>) -> anyhow::Result<Sta
             break;
         }
     }
+    progress.finish_and_clear();
     if complete {
         // The whole window was read: the watermark moves to its end even when nothing came (so
         // the searched window never grows run after run); the next search starts an overlap before.

@@ -67,6 +67,13 @@ pub fn overdue(conn: &Connection, today: NaiveDate) -> Result<i64, StoreError> {
     )?)
 }
 
+/// Orders whose customer data was purged at or after `since` but after its deadline: a run that
+/// came late (the computer was off, the task did not run). For the nudge.
+pub fn purged_late_since(conn: &Connection, since: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(conn
+        .query_row("SELECT count(*) FROM orders WHERE pii_purged_at >= ? AND pii_purged_at > pii_deadline", params![since], |r| r.get(0))?)
+}
+
 /// Epochs that still have vault rows.
 pub fn epochs_in_use(conn: &Connection) -> Result<Vec<NaiveDate>, StoreError> {
     let mut stmt = conn.prepare("SELECT DISTINCT epoch FROM vault ORDER BY epoch")?;

@@ -144,9 +144,12 @@ pub fn rotate_all(store: &super::Store, vault: &mut crate::vault::Vault, now: Da
     vault.keystore_mut().rotate(now)?;
     let rows = all(store.conn())?;
     let mut resealed = Vec::with_capacity(rows.len());
+    let progress = crate::progress::bar(rows.len() as u64, "re-encrypting", true);
     for row in &rows {
         resealed.push(vault.reseal(row, row.deadline, now)?);
+        progress.inc(1);
     }
+    progress.finish_and_clear();
     store.tx(|conn| Ok(put(conn, &resealed, now)?))?;
     store.checkpoint()?;
     vault.keystore_mut().retire_old_generations()?;

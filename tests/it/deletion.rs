@@ -245,3 +245,32 @@ async fn given_a_run_in_progress_when_lockdown_begins_then_it_stops_at_the_next_
         "nothing booked after the lockdown"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn given_no_run_for_ten_days_past_the_deadline_when_a_run_comes_then_it_purges_and_nudges_the_seller_once() {
+    let w = delivered_world(35).await;
+    let out = w.work.path().join("nudge");
+    let notify =
+        format!("\n[notify]\ncommand = '''sh -c 'cat >> \"$0.stdin\"' {}'''\n[labels]\nprint_command = \"true {{file}}\"\n", out.display());
+    let with_notify = |name: &str, at: DateTime<Utc>| {
+        let path = w.config(name, None, at);
+        let text = std::fs::read_to_string(&path).expect("config");
+        std::fs::write(&path, format!("{text}{notify}")).expect("config");
+        path
+    };
+    // The computer was off: the first run comes 40 days after the last delivery (deadline: 30).
+    let at = w.last_delivery() + Duration::days(40);
+    let (code, stdout, err) = w.run_binary(&with_notify("late.toml", at), None);
+    assert!(code == 0 || code == 1, "{stdout}\n{err}");
+    assert_eq!(vault_rows_of(&w.home, &w.delivered), 0, "purged now\n{stdout}");
+    let said = std::fs::read_to_string(out.with_extension("stdin")).unwrap_or_default();
+    let late = said.lines().filter(|l| l.contains("purged after its deadline")).collect::<Vec<_>>();
+    assert_eq!(late.len(), 1, "{said}\n{err}");
+    let n: usize = late[0].split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(n >= 1 && n <= w.delivered.len(), "{said}");
+    assert!(!said.contains("CANARY"), "no PII in a nudge");
+    // The next hourly run purges nothing late: that line is not said again.
+    let (_, stdout, err) = w.run_binary(&with_notify("next.toml", at + Duration::hours(1)), None);
+    let again = std::fs::read_to_string(out.with_extension("stdin")).unwrap_or_default();
+    assert_eq!(again.matches("purged after its deadline").count(), 1, "{again}\n{stdout}\n{err}");
+}
