@@ -74,7 +74,7 @@ fn step(title: &str) {
     println!("\n── {title} ──");
 }
 
-/// Count occurrences of any canary string in every file under `dir`.
+/// Files under `dir` holding `needle` (inside zip files such as the GST workbook too).
 pub fn canary_hits(dir: &Path, needle: &[u8]) -> anyhow::Result<Vec<PathBuf>> {
     let mut hits = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -85,13 +85,34 @@ pub fn canary_hits(dir: &Path, needle: &[u8]) -> anyhow::Result<Vec<PathBuf>> {
                 stack.push(path);
             } else {
                 let bytes = std::fs::read(&path)?;
-                if bytes.windows(needle.len()).any(|w| w == needle) {
+                if contains(&bytes, needle) || zipped_contains(&bytes, needle)? {
                     hits.push(path);
                 }
             }
         }
     }
     Ok(hits)
+}
+
+fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A zip file (an `.xlsx` workbook compresses its cells): search every entry, decompressed.
+fn zipped_contains(bytes: &[u8], needle: &[u8]) -> anyhow::Result<bool> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(false);
+    }
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i)?;
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut body)?;
+        if contains(&body, needle) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// The demo.

@@ -37,9 +37,13 @@ pub enum GstCommand {
         /// Any range of India dates: 2019-04-01..2026-03-31.
         #[arg(long, group = "when")]
         range: Option<String>,
-        /// Output folder (default gst-<period>).
+        /// Output folder (default gst-<period>, or gst-<period>-amendment with --amend).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// For a filed month: write what changed since its filing as amendment rows (B2CSA,
+        /// B2CLA, 14A) for the return you file now, and list what they cannot carry.
+        #[arg(long)]
+        amend: bool,
         /// Pipeline whose `catalog` gives HSN and GST rates.
         #[arg(long, default_value = DEFAULT_PIPELINE)]
         pipeline: PathBuf,
@@ -80,7 +84,7 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
     let invalid = |e: anyhow::Error| anyhow::Error::new(Invalid(format!("{e:#}")));
     let settings = ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
     match args.command {
-        GstCommand::Export { period, quarter, fy, range, out, pipeline } => {
+        GstCommand::Export { period, quarter, fy, range, out, amend, pipeline } => {
             let period = pick_period(period.as_deref(), quarter.as_deref(), fy.as_deref(), range.as_deref())?.ok_or_else(|| {
                 anyhow::Error::new(Invalid(
                     "give exactly one of --period YYYY-MM, --quarter YYYY-Qn, --fy YYYY-YY, --range FROM..TO".into(),
@@ -88,6 +92,21 @@ pub fn exec(session: &Session, args: GstArgs) -> anyhow::Result<Outcome> {
             })?;
             let catalog = pipeline::load_or_invalid(&pipeline)?.load_catalog()?;
             let store = open_store(home)?;
+            if amend {
+                let out = out.unwrap_or_else(|| PathBuf::from(format!("gst-{}-amendment", period.label)));
+                let done = crate::gst::export::amend(&store.0, &catalog, &settings, &period, &out)?;
+                for f in &done.files {
+                    println!("  {:<22} {:>6} rows", f.name, f.rows);
+                }
+                for w in &done.by_hand {
+                    println!("WARNING: {w}");
+                }
+                for n in &done.notes {
+                    println!("{n}");
+                }
+                println!("Written to {}", out.display());
+                return Ok(if done.by_hand.is_empty() { Outcome::Done } else { Outcome::Partial });
+            }
             let out = out.unwrap_or_else(|| default_out(&period));
             let manifest = export(&store.0, &catalog, &settings, &period, &out)?;
             print!("{}", summary(&manifest));

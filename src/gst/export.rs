@@ -2,9 +2,11 @@
 //! `dakiya gst lock`: a filed period recorded so it is never rewritten or reported twice.
 //!
 //! One folder: `sales-register.csv` (one row per order item, UTF-8 with BOM for Excel), the
-//! GSTR-1 offline tool's section-wise CSVs (`b2cs.csv`, `b2cl.csv`, `hsn(b2b).csv` and
+//! GSTR-1 offline tool's section-wise CSVs (`b2b,sez,de.csv`, `b2cs.csv`, `b2cl.csv`, `cdnr.csv`,
+//! `cdnur.csv`, `hsn(b2b).csv` and
 //! `hsn(b2c).csv` from the May 2025 period, else `hsn.csv`, `docs.csv`, `eco.csv`: tool column
-//! order, no BOM, `dd-mmm-yyyy`, the tool's place-of-supply labels) and `manifest.json` (period,
+//! order, no BOM, `dd-mmm-yyyy`, the tool's place-of-supply labels), the same tables as the
+//! GSTR-1 Excel workbook (`gstr1-workbook.xlsx`, `workbook.rs`) and `manifest.json` (period,
 //! row counts, totals per tax head, SHA-256 of every file, the lists and warnings for the CA).
 //!
 //! Rules (each with its source in docs/gst-rules.md; the SQL is `gst/sql/lines.sql`): money is
@@ -12,8 +14,9 @@
 //! date; without an invoice it is listed and kept out. Whether Amazon's ITEM amount includes tax
 //! is decided per order from the proceeds totals; an order that adds up neither way is kept out.
 //! Each line's rate is Amazon's tax over the taxable value, snapped to the slabs in force on the
-//! invoice day, and compared with the date-effective catalogue. Business orders stay B2C (no
-//! buyer GSTIN) and are listed as B2B candidates. B2CL: inter-state, invoice value above
+//! invoice day, and compared with the date-effective catalogue. An order is B2B only when the
+//! imported MTR B2B report shows the buyer's GSTIN on its invoice; other business orders stay B2C
+//! and are listed as B2B candidates. B2CL: inter-state, invoice value above
 //! ₹2,50,000 (to 31 July 2024) or ₹1,00,000 (from 1 August 2024). TCS columns are expectations.
 //! Unknown states and SKUs are quarantined and listed, never guessed. Rows stream from the
 //! store: seven years do not sit in memory.
@@ -28,13 +31,24 @@ use sha2::Digest as _;
 pub use super::manifest::{default_out, summary, FileEntry, Lists, Manifest, Totals};
 pub use super::period::Period;
 use super::sheets::{dmy, rate_text, reframe, Sheet};
-pub use super::sheets::{B2CL_HEADER, B2CS_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER};
+pub use super::sheets::{
+    B2B_HEADER, B2CL_HEADER, B2CS_HEADER, CDNR_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER,
+};
 use super::states::{pos_label, uqc_label};
+use super::workbook::{self, Table};
 use crate::catalog::Catalog;
 use crate::config::GstConfig;
 use crate::spapi::model::format_paise;
-use crate::store::gst::{Lines, Scratch, Section};
+use crate::store::gst::{FiledRow, Lines, Scratch, Section};
 use crate::store::Store;
+
+/// Close a sheet: its file into the manifest, its table for the workbook.
+fn finish(sheet: Sheet, files: &mut Vec<FileEntry>, tables: &mut Vec<Table>) -> anyhow::Result<()> {
+    let (file, table) = sheet.finish()?;
+    files.push(file);
+    tables.push(table);
+    Ok(())
+}
 
 fn totals(t: crate::store::gst::HeadTotals) -> Totals {
     Totals { taxable: t.0, igst: t.1, cgst: t.2, sgst: t.3, cess: 0 }
@@ -55,9 +69,9 @@ fn refuse_filed(store: &Store, period: &Period) -> anyhow::Result<()> {
     let filed = crate::store::gst::filed_periods(store)?;
     if let Some(f) = filed.iter().find(|f| f.period == period.label) {
         return Err(anyhow::Error::new(crate::outcome::Invalid(format!(
-            "{} was filed (`dakiya gst lock`): exporting it again would rewrite a filed return. Amendment rows (B2CSA/B2CLA/14A) are not written by dakiya yet: \
-             take changes to a filed period into the current period's return with your CA",
-            f.period
+            "{} was filed (`dakiya gst lock`): exporting it again would rewrite a filed return. \
+             `dakiya gst export --period {} --amend` writes what changed since as amendment rows (B2CSA, B2CLA, 14A) for the current return",
+            f.period, f.period
         ))));
     }
     if let Some(f) = filed.iter().find(|f| f.from <= period.to && period.from <= f.to) {
@@ -114,7 +128,7 @@ pub fn lock(
     let again = tempfile::tempdir()?;
     let scratch_dir = tempfile::tempdir()?;
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
-    let fresh = export_with(&scratch, settings, period, again.path(), from, to)?;
+    let (fresh, tables) = export_with(&scratch, settings, period, again.path(), (from, to), Scope::Period)?;
     for f in &fresh.files {
         if !listed.iter().any(|(name, sha)| *name == f.name && *sha == f.sha256) {
             anyhow::bail!(
@@ -125,7 +139,11 @@ pub fn lock(
         }
     }
     let files = serde_json::to_string(&listed.iter().map(|(n, s)| serde_json::json!({ "name": n, "sha256": s })).collect::<Vec<_>>())?;
-    let lines = scratch.record_filed(&period.label, period.from, period.to, &files, now)?;
+    let rows: Vec<FiledRow> = tables
+        .iter()
+        .flat_map(|t| t.rows.iter().enumerate().map(|(i, r)| FiledRow { sheet: t.sheet.clone(), row_no: i as i64, cells: r.clone() }))
+        .collect();
+    let lines = scratch.record_filed(&period.label, (period.from, period.to), &files, &rows, now)?;
     Ok(Locked { lines, files: listed.len() })
 }
 
@@ -147,9 +165,103 @@ pub fn export(store: &Store, catalog: &Catalog, settings: &ExportSettings<'_>, p
     let (from, to) = period.bounds_utc();
     let scratch_dir = tempfile::Builder::new().prefix(".gst-scratch-").tempdir_in(out)?;
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
-    let manifest = export_with(&scratch, settings, period, out, from, to);
+    let manifest = export_with(&scratch, settings, period, out, (from, to), Scope::Period);
     drop(scratch);
-    manifest
+    manifest.map(|(m, _)| m)
+}
+
+/// What the amendment of a filed month wrote.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AmendManifest {
+    /// The filed month amended.
+    pub amended: String,
+    /// `b2csa.csv`, `b2cla.csv`, `ecoa.csv` (written even when empty, with the tool's header)
+    /// and the same as a workbook.
+    pub files: Vec<FileEntry>,
+    /// Changes the amendment tables cannot carry: for the CA, by hand (also printed).
+    pub by_hand: Vec<String>,
+    /// For the CA.
+    pub notes: Vec<String>,
+}
+
+/// `dakiya gst export --period P --amend`: the lines the filing of month `P` held, computed now,
+/// against the rows it filed (`gst lock` kept them), as the amendment tables' revised rows in
+/// `out` (see `gst::amend`). Nothing is recorded: the filing stands.
+pub fn amend(
+    store: &Store,
+    catalog: &Catalog,
+    settings: &ExportSettings<'_>,
+    period: &Period,
+    out: &Path,
+) -> anyhow::Result<AmendManifest> {
+    let invalid = |m: String| anyhow::Error::new(crate::outcome::Invalid(m));
+    if Period::month(&period.from.format("%Y-%m").to_string()).ok().is_none_or(|m| m.from != period.from || m.to != period.to) {
+        return Err(invalid(format!("--amend takes one filed month (--period YYYY-MM); {} is not a month", period.label)));
+    }
+    if !crate::store::gst::filed_periods(store)?.iter().any(|f| f.period == period.label) {
+        return Err(invalid(format!("{} was not filed (`dakiya gst lock`): export it without --amend", period.label)));
+    }
+    let filed_rows = crate::store::gst::filed_rows(store, &period.label)?;
+    if filed_rows.is_empty() {
+        return Err(invalid(format!(
+            "{} was locked before dakiya kept the filed sheets' rows: there is nothing to compare with; amend it with the CA from the filed files",
+            period.label
+        )));
+    }
+    if out.exists() && std::fs::read_dir(out)?.next().is_some() {
+        anyhow::bail!("{} already exists and is not empty; choose another --out", out.display());
+    }
+    let mut filed: Vec<Table> = Vec::new();
+    for r in filed_rows {
+        match filed.iter_mut().find(|t| t.sheet == r.sheet) {
+            Some(t) => t.rows.push(r.cells),
+            None => filed.push(Table { sheet: r.sheet, header: &[], rows: vec![r.cells] }),
+        }
+    }
+    let (from, to) = period.bounds_utc();
+    let now_dir = tempfile::tempdir()?;
+    let scratch_dir = tempfile::tempdir()?;
+    let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
+    let (_, now) = export_with(&scratch, settings, period, now_dir.path(), (from, to), Scope::FiledLines)?;
+    drop(scratch);
+    let a = super::amend::amend(period.from, &filed, &now);
+    std::fs::create_dir_all(out)?;
+    let mut files = Vec::new();
+    let mut tables = Vec::new();
+    for (name, header, rows) in [
+        ("b2csa.csv", &super::amend::B2CSA_HEADER[..], &a.b2csa),
+        ("b2cla.csv", &super::amend::B2CLA_HEADER[..], &a.b2cla),
+        ("ecoa.csv", &super::amend::ECOA_HEADER[..], &a.ecoa),
+    ] {
+        let mut sheet = Sheet::create(out, name, header)?;
+        for r in rows {
+            sheet.row(r.iter().cloned())?;
+        }
+        finish(sheet, &mut files, &mut tables)?;
+    }
+    tables.sort_by_key(|t| workbook::template_position(&t.sheet));
+    files.push(workbook::write(out, &tables, period.to)?);
+    let mut notes = vec![format!(
+        "These rows amend {} (Original Month {}): import them into the offline tool with the return you file now, not with {}'s. Each row carries the revised figure of its place of supply, invoice or operator, not a difference.",
+        period.label,
+        super::amend::original_month(period.from).1,
+        period.label
+    )];
+    if a.is_empty() {
+        notes.push(format!("Nothing changed since {} was filed: no amendment is needed.", period.label));
+    }
+    let manifest = AmendManifest { amended: period.label.clone(), files, by_hand: a.by_hand, notes };
+    std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    Ok(manifest)
+}
+
+/// Which lines an export is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The period's lines (and late ones from filed periods).
+    Period,
+    /// Only the lines the period's filing held, computed now (an amendment).
+    FiledLines,
 }
 
 fn export_with(
@@ -157,17 +269,22 @@ fn export_with(
     settings: &ExportSettings<'_>,
     period: &Period,
     out: &Path,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> anyhow::Result<Manifest> {
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    scope: Scope,
+) -> anyhow::Result<(Manifest, Vec<Table>)> {
     // Hidden off a terminal (tests, Task Scheduler): only a person at the keyboard sees it.
     let progress = crate::progress::bar(5, "GST export", true);
-    let register_rows = scratch.compute_lines(settings.seller_state, &period.label, from, to).context("computing the lines")?;
+    let register_rows = match scope {
+        Scope::Period => scratch.compute_lines(settings.seller_state, &period.label, from, to),
+        Scope::FiledLines => scratch.compute_filed_lines(settings.seller_state, &period.label, from, to),
+    }
+    .context("computing the lines")?;
     progress.inc(1);
     // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
     let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
     scratch.copy_register(tmp.path()).context("writing the register")?;
     let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
+    let mut tables: Vec<Table> = Vec::new();
     drop(tmp);
 
     progress.inc(1);
@@ -180,6 +297,28 @@ fn export_with(
     }
     let eco_gstin = settings.gst.eco_gstin.clone().unwrap_or_default();
 
+    // Table 4A: the invoices Amazon's MTR B2B report shows with the buyer's GSTIN. The buyer's
+    // name is left blank (optional in the tool, not sent to the portal: dakiya reads no name);
+    // the E-Commerce GSTIN must be blank here (the operator's supplies are Table 14's).
+    let mut b2b = Sheet::create(out, "b2b,sez,de.csv", &B2B_HEADER)?;
+    for r in scratch.b2b().context("b2b")? {
+        b2b.row([
+            r.buyer_gstin,
+            String::new(),
+            r.invoice,
+            dmy(r.day),
+            format_paise(r.value),
+            pos_label(&r.pos),
+            "N".to_owned(),
+            String::new(),
+            "Regular B2B".to_owned(),
+            String::new(),
+            rate_text(r.rate_bp),
+            format_paise(r.taxable),
+            format_paise(0),
+        ])?;
+    }
+    finish(b2b, &mut files, &mut tables)?;
     let mut b2cs = Sheet::create(out, "b2cs.csv", &B2CS_HEADER)?;
     for (state, bp, taxable) in scratch.b2cs().context("b2cs")? {
         b2cs.row([
@@ -192,7 +331,7 @@ fn export_with(
             String::new(),
         ])?;
     }
-    files.push(b2cs.finish()?);
+    finish(b2cs, &mut files, &mut tables)?;
     let mut b2cl = Sheet::create(out, "b2cl.csv", &B2CL_HEADER)?;
     for (inv, day, value, state, bp, taxable) in scratch.b2cl().context("b2cl")? {
         b2cl.row([
@@ -207,11 +346,32 @@ fn export_with(
             String::new(),
         ])?;
     }
-    files.push(b2cl.finish()?);
+    finish(b2cl, &mut files, &mut tables)?;
     // Credit notes against B2CL invoices need Amazon's note number, which the Finances API does
     // not give: the file is written with the tool's header and the notes are listed and warned.
+    // Table 9B: credit notes against the B2B invoices, with Amazon's note number (the MTR's).
+    // Amounts are positive: the note type says credit (the tool's pattern admits no sign).
+    let mut cdnr = Sheet::create(out, "cdnr.csv", &CDNR_HEADER)?;
+    for note in scratch.credit_notes(Section::Cdnr).context("cdnr")? {
+        cdnr.row([
+            note.buyer_gstin.unwrap_or_default(),
+            String::new(),
+            note.number,
+            dmy(note.date),
+            "C".to_owned(),
+            pos_label(&note.pos),
+            "N".to_owned(),
+            "Regular B2B".to_owned(),
+            format_paise(note.value),
+            String::new(),
+            rate_text(note.rate_bp),
+            format_paise(note.taxable),
+            format_paise(0),
+        ])?;
+    }
+    finish(cdnr, &mut files, &mut tables)?;
     let mut cdnur = Sheet::create(out, "cdnur.csv", &CDNUR_HEADER)?;
-    for note in scratch.cdnur().context("cdnur")? {
+    for note in scratch.credit_notes(Section::Cdnur).context("cdnur")? {
         cdnur.row([
             "B2CL".to_owned(),
             note.number,
@@ -225,11 +385,11 @@ fn export_with(
             format_paise(0),
         ])?;
     }
-    files.push(cdnur.finish()?);
+    finish(cdnur, &mut files, &mut tables)?;
     let (yy, mm, dd) = HSN_SPLIT_FROM;
     let split = NaiveDate::from_ymd_opt(yy, mm, dd).is_some_and(|day| period.from >= day);
     let hsn_files: &[(&'static str, Lines)] =
-        if split { &[("hsn(b2b).csv", Lines::None), ("hsn(b2c).csv", Lines::Countable)] } else { &[("hsn.csv", Lines::Countable)] };
+        if split { &[("hsn(b2b).csv", Lines::HsnB2b), ("hsn(b2c).csv", Lines::HsnB2c)] } else { &[("hsn.csv", Lines::Countable)] };
     for (name, lines) in hsn_files {
         let mut sheet = Sheet::create(out, name, &HSN_HEADER)?;
         for h in scratch.hsn(*lines).context("Table 12")? {
@@ -247,7 +407,7 @@ fn export_with(
                 format_paise(0),
             ])?;
         }
-        files.push(sheet.finish()?);
+        finish(sheet, &mut files, &mut tables)?;
     }
     progress.inc(1);
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
@@ -265,7 +425,7 @@ fn export_with(
     for s in &notes {
         docs.row(["Credit Note".to_owned(), s.first.clone(), s.last.clone(), s.total.to_string(), s.cancelled.to_string()])?;
     }
-    files.push(docs.finish()?);
+    finish(docs, &mut files, &mut tables)?;
     // The tool refuses a Table 14 row whose Central and State tax differ (docs/gst-rules.md):
     // both are half the intra-state tax, rounded half up, and an odd total is said below.
     let intra_tax = register_totals.cgst + register_totals.sgst;
@@ -284,7 +444,11 @@ fn export_with(
             format_paise(t.cess),
         ])?;
     }
-    files.push(eco.finish()?);
+    finish(eco, &mut files, &mut tables)?;
+    // The same tables as the GSTR-1 Excel workbook, in the template's sheet order.
+    let mut sheets = tables.clone();
+    sheets.sort_by_key(|t| workbook::template_position(&t.sheet));
+    files.push(workbook::write(out, &sheets, period.to)?);
 
     progress.inc(1);
     let lists = Lists {
@@ -301,8 +465,9 @@ fn export_with(
         short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits))?,
         refunded_orders: scratch.orders(Lines::Refund)?,
         refund_held_orders: scratch.orders(Lines::RefundHeld)?,
-        cdnur_needing_note_number: scratch.cdnur_without_number()?,
-        mtr_b2b_orders: scratch.mtr_b2b_orders()?,
+        cdnur_needing_note_number: scratch.notes_without_number(Section::Cdnur)?,
+        cdnr_needing_note_number: scratch.notes_without_number(Section::Cdnr)?,
+        mtr_b2b_orders: scratch.orders(Lines::MtrB2b)?,
         mtr_differences: scratch.mtr_differences(period.from, period.to)?.iter().map(|d| d.describe()).collect(),
     };
     let mut warnings = Vec::new();
@@ -333,10 +498,13 @@ fn export_with(
             "{unnumbered_notes} refunded orders of this period have no credit note number: docs.csv (Table 13) lacks them in its credit-note row (Amazon's numbers are only in the Merchant Tax Report: `dakiya gst import-mtr`)"
         ));
     }
-    if !lists.mtr_b2b_orders.is_empty() {
+    if !lists.cdnr_needing_note_number.is_empty() {
+        let t = totals(scratch.totals(Lines::Section(Section::Cdnr))?);
         warnings.push(format!(
-            "{} orders are B2B in Amazon's MTR (the invoice carries the buyer's GSTIN) but stay in the B2C tables: dakiya does not write b2b.csv yet; move them with your CA",
-            lists.mtr_b2b_orders.len()
+            "{} credit notes against B2B invoices (the period's CDNR total: taxable {}, tax {}) are not in cdnr.csv: it needs Amazon's credit note numbers (Merchant Tax Report B2B, Credit Note No). Import the MTR B2B report for the month of the refund and export again; Table 12 and Table 14 already net them",
+            lists.cdnr_needing_note_number.len(),
+            format_paise(-t.taxable),
+            format_paise(-(t.igst + t.cgst + t.sgst))
         ));
     }
     if !lists.mtr_differences.is_empty() {
@@ -398,11 +566,18 @@ fn export_with(
         "TCS columns in the register are expectations at the rate in force on the invoice date; reconcile against Amazon's TCS statements.".to_owned(),
         "Credit notes are Amazon's refunds (Finances API, `refunds` stage), netted into b2cs, Table 12 and Table 14 in the month they were posted (the register's REFUND rows, dated by the refund); credit note numbers are Amazon's and only in its Merchant Tax Report.".to_owned(),
         "Each line's rate is Amazon's tax over the taxable value, snapped to the slabs in force on the invoice day; CGST and SGST are the tax split in half (Amazon's own heads are in the Merchant Tax Report).".to_owned(),
+        "gstr1-workbook.xlsx holds the same tables as the section-wise CSVs, in the GSTR-1 Excel template's layout: import the CSVs or the workbook into the offline tool, not both.".to_owned(),
     ];
     if !lists.b2b_candidate_orders.is_empty() {
         notes.push(format!(
             "{} business orders stay in the B2C tables (dakiya holds no buyer GSTIN; without a GSTIN on the invoice Amazon treats them as B2C): check them against Amazon's B2B tax report (MTR B2B).",
             lists.b2b_candidate_orders.len()
+        ));
+    }
+    if !lists.mtr_b2b_orders.is_empty() {
+        notes.push(format!(
+            "{} orders are B2B in Amazon's Merchant Tax Report (the invoice carries the buyer's GSTIN): they are in b2b,sez,de.csv (Table 4A) and hsn(b2b).csv with that GSTIN, their credit notes in cdnr.csv, and out of the B2C tables.",
+            lists.mtr_b2b_orders.len()
         ));
     }
     if !lists.uninvoiced_orders.is_empty() {
@@ -435,7 +610,7 @@ fn export_with(
     };
     std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
     progress.finish_and_clear();
-    Ok(manifest)
+    Ok((manifest, tables))
 }
 
 /// The benchmark's baseline: DuckDB's own `COPY … TO` of the same register (same lines, same

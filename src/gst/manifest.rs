@@ -95,7 +95,10 @@ pub struct Lists {
     /// Orders with a credit note against a B2CL invoice whose number (Merchant Tax Report
     /// `Credit Note No`; the Finances API does not give it) is not imported: not in cdnur.csv.
     pub cdnur_needing_note_number: Vec<String>,
-    /// Orders the imported MTR B2B report shows with the buyer's GSTIN (still in the B2C tables).
+    /// The same for credit notes against B2B invoices: not in cdnr.csv.
+    pub cdnr_needing_note_number: Vec<String>,
+    /// Orders the imported MTR B2B report shows with the buyer's GSTIN: in b2b,sez,de.csv (and
+    /// their credit notes in cdnr.csv), out of the B2C tables.
     pub mtr_b2b_orders: Vec<String>,
     /// Differences with the imported Merchant Tax Report: `order sku transaction: what`.
     pub mtr_differences: Vec<String>,

@@ -119,7 +119,13 @@ pub fn parse(bytes: &[u8]) -> anyhow::Result<Parsed> {
             }
         };
         let quantity = get("Quantity").and_then(|q| q.split('.').next().and_then(|w| w.parse::<i64>().ok())).unwrap_or(0);
-        let gstin = if report == Report::B2b { get("Customer Bill To Gstid").or_else(|| get("Customer Ship To Gstid")) } else { None };
+        let mut gstin = if report == Report::B2b { get("Customer Bill To Gstid").or_else(|| get("Customer Ship To Gstid")) } else { None };
+        // A GSTIN that fails its check character would make the tool refuse the b2b row: kept
+        // as B2C and said.
+        if let Some(bad) = gstin.as_deref().filter(|g| crate::gstin::validate(g).is_err()) {
+            out.problems.push(format!("line {line}: the buyer GSTIN {bad:?} fails its check character; the order stays B2C"));
+            gstin = None;
+        }
         out.rows.push(MtrRow {
             report,
             line,

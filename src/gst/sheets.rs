@@ -10,11 +10,44 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::manifest::FileEntry;
+use super::workbook::Table;
 
 /// Sheet headers in the offline tool's section-wise CSV order (docs/gst-rules.md; the Excel
 /// workbook's order differs for b2cs and hsn).
 pub const B2CS_HEADER: [&str; 7] =
     ["Type", "Place Of Supply", "Rate", "Applicable % of Tax Rate", "Taxable Value", "Cess Amount", "E-Commerce GSTIN"];
+/// b2b,sez,de (Table 4A: invoices with the buyer's GSTIN), GSTN's own sample's header.
+pub const B2B_HEADER: [&str; 13] = [
+    "GSTIN/UIN of Recipient",
+    "Receiver Name",
+    "Invoice Number",
+    "Invoice date",
+    "Invoice Value",
+    "Place Of Supply",
+    "Reverse Charge",
+    "Applicable % of Tax Rate",
+    "Invoice Type",
+    "E-Commerce GSTIN",
+    "Rate",
+    "Taxable Value",
+    "Cess Amount",
+];
+/// cdnr (Table 9B: credit notes to registered buyers).
+pub const CDNR_HEADER: [&str; 13] = [
+    "GSTIN/UIN of Recipient",
+    "Receiver Name",
+    "Note Number",
+    "Note Date",
+    "Note Type",
+    "Place Of Supply",
+    "Reverse Charge",
+    "Note Supply Type",
+    "Note Value",
+    "Applicable % of Tax Rate",
+    "Rate",
+    "Taxable Value",
+    "Cess Amount",
+];
 /// b2cl.
 pub const B2CL_HEADER: [&str; 9] = [
     "Invoice Number",
@@ -108,8 +141,9 @@ pub const REGISTER_HEADER: [&str; 33] = [
 /// into the first header), CRLF, counting rows and hashing bytes.
 pub(crate) struct Sheet {
     name: &'static str,
+    header: &'static [&'static str],
     writer: csv::Writer<HashingFile>,
-    rows: u64,
+    kept: Vec<Vec<String>>,
 }
 
 pub(crate) struct HashingFile {
@@ -129,24 +163,28 @@ impl std::io::Write for HashingFile {
 }
 
 impl Sheet {
-    pub(crate) fn create(dir: &Path, name: &'static str, header: &[&str]) -> anyhow::Result<Sheet> {
+    pub(crate) fn create(dir: &Path, name: &'static str, header: &'static [&'static str]) -> anyhow::Result<Sheet> {
         let file = std::fs::File::create(dir.join(name)).with_context(|| format!("cannot create {}", dir.join(name).display()))?;
         let out = HashingFile { file: std::io::BufWriter::with_capacity(1 << 16, file), hash: Sha256::new() };
         let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
         writer.write_record(header)?;
-        Ok(Sheet { name, writer, rows: 0 })
+        Ok(Sheet { name, header, writer, kept: Vec::new() })
     }
 
-    pub(crate) fn row<I: IntoIterator<Item = T>, T: AsRef<[u8]>>(&mut self, fields: I) -> anyhow::Result<()> {
-        self.writer.write_record(fields)?;
-        self.rows += 1;
+    /// One row; kept for the workbook (the sheets are aggregates: small beside the register).
+    pub(crate) fn row(&mut self, fields: impl IntoIterator<Item = String>) -> anyhow::Result<()> {
+        let cells: Vec<String> = fields.into_iter().collect();
+        self.writer.write_record(&cells)?;
+        self.kept.push(cells);
         Ok(())
     }
 
-    pub(crate) fn finish(self) -> anyhow::Result<FileEntry> {
+    /// Close the file: its manifest entry and the table for the workbook.
+    pub(crate) fn finish(self) -> anyhow::Result<(FileEntry, Table)> {
         let mut inner = self.writer.into_inner().map_err(|e| anyhow::anyhow!("cannot finish {}: {}", self.name, e.error()))?;
         inner.flush()?;
-        Ok(FileEntry { name: self.name.to_owned(), rows: self.rows, sha256: hex::encode(inner.hash.finalize()) })
+        let entry = FileEntry { name: self.name.to_owned(), rows: self.kept.len() as u64, sha256: hex::encode(inner.hash.finalize()) };
+        Ok((entry, Table { sheet: self.name.trim_end_matches(".csv").to_owned(), header: self.header, rows: self.kept }))
     }
 }
 

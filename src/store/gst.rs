@@ -14,6 +14,7 @@ const LINES_SQL: &str = include_str!("../gst/sql/lines.sql");
 const REFUNDS_SQL: &str = include_str!("../gst/sql/refunds.sql");
 const REGISTER_SQL: &str = include_str!("../gst/sql/register.sql");
 const MACROS_SQL: &str = include_str!("../gst/sql/macros.sql");
+const B2B_SQL: &str = include_str!("../gst/sql/b2b.sql");
 
 /// DuckDB settings while exporting: one thread and a 120 MB limit, so seven years sort within the
 /// 200 MB budget (DuckDB spills to disk beyond it; two threads were faster but needed 400 MB).
@@ -30,6 +31,12 @@ pub enum Lines {
     Section(Section),
     /// Business orders kept in B2C: B2B candidates for the CA.
     B2bCandidate,
+    /// Table 12's B2B tab: invoices with the buyer's GSTIN and their credit notes.
+    HsnB2b,
+    /// Table 12's B2C tab: the rest.
+    HsnB2c,
+    /// Sales moved to B2B by the imported MTR B2B report.
+    MtrB2b,
     /// Ship-to state not recognised.
     UnknownState,
     /// No Amazon invoice yet: listed, not in the sheets.
@@ -63,11 +70,15 @@ pub enum Section {
     B2cs,
     /// Credit notes against B2CL invoices (unregistered buyers).
     Cdnur,
+    /// Invoices carrying the buyer's GSTIN (Table 4A), from Amazon's MTR B2B report.
+    B2b,
+    /// Credit notes against those invoices (registered buyers, Table 9B).
+    Cdnr,
 }
 
 impl Section {
     /// Every section, in the manifest's order.
-    pub const ALL: [Section; 3] = [Section::B2cl, Section::B2cs, Section::Cdnur];
+    pub const ALL: [Section; 5] = [Section::B2b, Section::B2cl, Section::B2cs, Section::Cdnr, Section::Cdnur];
 
     /// The spelling in the register.
     pub fn as_str(self) -> &'static str {
@@ -75,6 +86,8 @@ impl Section {
             Section::B2cl => "B2CL",
             Section::B2cs => "B2CS",
             Section::Cdnur => "CDNUR",
+            Section::B2b => "B2B",
+            Section::Cdnr => "CDNR",
         }
     }
 }
@@ -82,19 +95,24 @@ impl Section {
 impl Lines {
     fn filter(self) -> &'static str {
         match self {
-            Lines::Countable => "section IN ('B2CS', 'B2CL', 'CDNUR')",
+            Lines::Countable => "section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR')",
             Lines::Section(Section::B2cl) => "section = 'B2CL'",
             Lines::Section(Section::B2cs) => "section = 'B2CS'",
             Lines::Section(Section::Cdnur) => "section = 'CDNUR'",
-            Lines::B2bCandidate => "kind = 'SALE' AND business AND NOT cancelled",
+            Lines::Section(Section::B2b) => "section = 'B2B'",
+            Lines::Section(Section::Cdnr) => "section = 'CDNR'",
+            Lines::HsnB2b => "section IN ('B2B', 'CDNR')",
+            Lines::HsnB2c => "section IN ('B2CS', 'B2CL', 'CDNUR')",
+            Lines::MtrB2b => "kind = 'SALE' AND section = 'B2B'",
+            Lines::B2bCandidate => "kind = 'SALE' AND business AND NOT cancelled AND section <> 'B2B'",
             Lines::UnknownState => "kind = 'SALE' AND pos IS NULL AND NOT cancelled",
             Lines::NoInvoice => "section = 'NO_INVOICE'",
             Lines::UnknownSku => "kind = 'SALE' AND sku_missing AND NOT cancelled",
             Lines::Unreconciled => "kind = 'SALE' AND basis = 'UNRECONCILED' AND NOT cancelled",
             Lines::RateMismatch => "kind = 'SALE' AND rate_mismatch AND NOT cancelled",
             Lines::RateUnresolved => "kind = 'SALE' AND rate_unresolved AND NOT cancelled",
-            Lines::Late => "kind = 'SALE' AND coalesce(late, false) AND section IN ('B2CS', 'B2CL', 'CDNUR')",
-            Lines::Refund => "kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR')",
+            Lines::Late => "kind = 'SALE' AND coalesce(late, false) AND section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR')",
+            Lines::Refund => "kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR')",
             Lines::RefundHeld => "kind = 'REFUND' AND section = 'QUARANTINED'",
             Lines::TaxComputed => "kind = 'SALE' AND basis = 'COMPUTED' AND NOT cancelled",
             Lines::None => "false",
@@ -154,6 +172,19 @@ fn lines_sql(
     to: DateTime<Utc>,
     filed: &[Filed],
 ) -> Result<(String, String), StoreError> {
+    lines_sql_scoped(seller_state, label, from, to, filed, false)
+}
+
+/// [`lines_sql`], or with `held_by_filing` only the lines and refunds the filing of `label`
+/// held, as computed now (the amendment's view of a filed period: no late lines, nothing new).
+fn lines_sql_scoped(
+    seller_state: &str,
+    label: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    filed: &[Filed],
+    held_by_filing: bool,
+) -> Result<(String, String), StoreError> {
     if seller_state.len() != 2 || !seller_state.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::Invalid("seller state code must be two digits".into()));
     }
@@ -162,7 +193,8 @@ fn lines_sql(
         d.and_hms_opt(0, 0, 0).and_then(|t| t.and_local_timezone(crate::clock::ist()).single()).map(|t| t.with_timezone(&Utc))
     };
     let label = label.replace('\'', "''");
-    let earlier: Vec<&Filed> = filed.iter().filter(|f| f.period != label && ist_start(f.from).is_some_and(|s| s < from)).collect();
+    let earlier: Vec<&Filed> =
+        filed.iter().filter(|f| !held_by_filing && f.period != label && ist_start(f.from).is_some_and(|s| s < from)).collect();
     let late_from = earlier.iter().filter_map(|f| ist_start(f.from)).min().map_or(from, |t| t.min(from));
     let late_rule = |day: &str| {
         if earlier.is_empty() {
@@ -177,7 +209,14 @@ fn lines_sql(
     } else {
         late_rule("note_day").replace("coalesce(late, false)", "posted_at < TIMESTAMP '{from}'")
     };
-    let (filed_sales, filed_refunds) = if filed.is_empty() {
+    let (filed_sales, filed_refunds) = if held_by_filing {
+        (
+            format!(
+                "AND EXISTS (SELECT 1 FROM main.gst_filed_lines fl WHERE fl.order_id = base.order_id AND fl.order_item_id = base.order_item_id AND fl.period = '{label}')"
+            ),
+            format!("AND EXISTS (SELECT 1 FROM main.gst_filed_refunds fr WHERE fr.event_key = ev.event_key AND fr.period = '{label}')"),
+        )
+    } else if filed.is_empty() {
         (String::new(), String::new())
     } else {
         (
@@ -240,7 +279,16 @@ impl<'s> Scratch<'s> {
     pub fn compute_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
         let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds};"))?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
+        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+    }
+
+    /// The lines the filing of `label` held, computed now, into `gstx.lines` (for `gst export
+    /// --amend`); returns how many.
+    pub fn compute_filed_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
+        let filed = filed_periods(self.store)?;
+        let (sales, refunds) = lines_sql_scoped(seller_state, label, from, to, &filed, true)?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
     }
 
@@ -248,7 +296,7 @@ impl<'s> Scratch<'s> {
     /// return): into `gstx.lines`; returns how many.
     pub fn compute_all_lines(&self, seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let (sales, refunds) = lines_sql(seller_state, "(report)", from, to, &[])?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds};"))?;
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
     }
 
@@ -418,7 +466,7 @@ impl<'s> Scratch<'s> {
              ), d AS (
                SELECT order_id, sku, CASE WHEN kind = 'REFUND' THEN 'Refund' ELSE 'Shipment' END AS transaction_type,
                       string_agg(DISTINCT invoice_number, ';' ORDER BY invoice_number) AS inv, sum(taxable) AS taxable, sum(tax) AS tax, sum(igst) AS igst
-               FROM gstx.lines WHERE section IN ('B2CS', 'B2CL', 'CDNUR') GROUP BY ALL
+               FROM gstx.lines WHERE section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR') GROUP BY ALL
              ), j AS (
                SELECT coalesce(m.order_id, d.order_id) AS order_id, coalesce(m.sku, d.sku) AS sku,
                       coalesce(m.transaction_type, d.transaction_type) AS transaction_type,
@@ -448,40 +496,62 @@ impl<'s> Scratch<'s> {
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Orders the MTR B2B report shows with the buyer's GSTIN (dakiya keeps them B2C).
-    pub fn mtr_b2b_orders(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT DISTINCT l.order_id FROM gstx.lines l JOIN main.mtr_lines m USING (order_id)
-             WHERE l.kind = 'SALE' AND l.section IN ('B2CS', 'B2CL') AND m.report = 'B2B' AND m.buyer_gstin IS NOT NULL ORDER BY 1",
-        )?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    }
-
-    /// The period's credit notes against B2CL invoices whose number the MTR gives (cdnur rows).
-    pub fn cdnur(&self) -> Result<Vec<CreditNote>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT m.credit_note_no, coalesce(m.credit_note_date, l.note_day), l.pos, l.rate_bp, -sum(l.taxable), -sum(l.gross)
+    /// The period's credit notes of `section` (`Cdnur`: against B2CL invoices; `Cdnr`: against
+    /// B2B invoices) whose number the MTR gives: one row per note and rate.
+    pub fn credit_notes(&self, section: Section) -> Result<Vec<CreditNote>, StoreError> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT m.credit_note_no, coalesce(m.credit_note_date, l.note_day), l.pos, l.rate_bp, -sum(l.taxable), -sum(l.gross), any_value(l.buyer_gstin)
              FROM gstx.lines l JOIN (SELECT DISTINCT order_id, sku, credit_note_no, credit_note_date FROM main.mtr_lines
                                      WHERE transaction_type = 'Refund' AND credit_note_no IS NOT NULL) m
                   ON m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
-             WHERE l.section = 'CDNUR' GROUP BY ALL ORDER BY 2, 1, 4",
-        )?;
+             WHERE {} GROUP BY m.credit_note_no, 2, l.pos, l.rate_bp ORDER BY 2, 1, 4",
+            Lines::Section(section).filter()
+        ))?;
         let rows = stmt.query_map([], |r| {
-            Ok(CreditNote { number: r.get(0)?, date: r.get(1)?, pos: r.get(2)?, rate_bp: r.get(3)?, taxable: r.get(4)?, value: r.get(5)? })
+            Ok(CreditNote {
+                number: r.get(0)?,
+                date: r.get(1)?,
+                pos: r.get(2)?,
+                rate_bp: r.get(3)?,
+                taxable: r.get(4)?,
+                value: r.get(5)?,
+                buyer_gstin: r.get(6)?,
+            })
         })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
-    /// Orders with CDNUR credit lines whose note number the MTR does not give.
-    pub fn cdnur_without_number(&self) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT order_id FROM gstx.lines l WHERE section = 'CDNUR' AND NOT EXISTS (
+    /// Orders with credit lines of `section` whose note number the MTR does not give.
+    pub fn notes_without_number(&self, section: Section) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT order_id FROM gstx.lines l WHERE {} AND NOT EXISTS (
                SELECT 1 FROM main.mtr_lines m WHERE m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
                  AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL)
              GROUP BY order_id ORDER BY min(sort_at), order_id",
-        )?;
+            Lines::Section(section).filter()
+        ))?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// b2b: `(buyer GSTIN, invoice, invoice day, invoice value, place of supply, rate bp,
+    /// taxable)` per invoice and rate.
+    pub fn b2b(&self) -> Result<Vec<B2bRow>, StoreError> {
+        let mut stmt = self.conn().prepare(
+            "SELECT any_value(buyer_gstin), invoice_number, min(inv_day), max(invoice_value), pos, rate_bp, sum(taxable) FROM gstx.lines
+             WHERE section = 'B2B' GROUP BY invoice_number, pos, rate_bp ORDER BY min(sort_at), invoice_number, rate_bp",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(B2bRow {
+                buyer_gstin: r.get(0)?,
+                invoice: r.get(1)?,
+                day: r.get(2)?,
+                value: r.get(3)?,
+                pos: r.get(4)?,
+                rate_bp: r.get(5)?,
+                taxable: r.get(6)?,
+            })
+        })?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     }
 
@@ -493,7 +563,7 @@ impl<'s> Scratch<'s> {
             "WITH cn AS (
                SELECT DISTINCT m.credit_note_no AS n FROM gstx.lines l JOIN main.mtr_lines m
                  ON m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL
-               WHERE l.kind = 'REFUND' AND l.section IN ('B2CS', 'B2CL', 'CDNUR')
+               WHERE l.kind = 'REFUND' AND l.section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR')
              ), parts AS (
                SELECT n, p.series, TRY_CAST(p.num AS BIGINT) AS num
                FROM cn, LATERAL (SELECT regexp_extract(n, '^(.*?)([0-9]+)$', ['series', 'num']) AS p)
@@ -506,7 +576,7 @@ impl<'s> Scratch<'s> {
         })?;
         let series = rows.collect::<Result<Vec<_>, _>>()?;
         let missing: i64 = self.conn().query_row(
-            "SELECT count(DISTINCT order_id) FROM gstx.lines l WHERE kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR') AND NOT EXISTS (
+            "SELECT count(DISTINCT order_id) FROM gstx.lines l WHERE kind = 'REFUND' AND section IN ('B2CS', 'B2CL', 'CDNUR', 'B2B', 'CDNR') AND NOT EXISTS (
                SELECT 1 FROM main.mtr_lines m WHERE m.order_id = l.order_id AND m.sku IS NOT DISTINCT FROM l.sku
                  AND m.transaction_type = 'Refund' AND m.credit_note_no IS NOT NULL)",
             [],
@@ -535,9 +605,20 @@ impl<'s> Scratch<'s> {
 
     /// Record `period` as filed and every countable line (sales and credit lines) of the computed
     /// lines with it, in one transaction; returns the lines recorded.
-    pub fn record_filed(&self, period: &str, from: NaiveDate, to: NaiveDate, files: &str, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    pub fn record_filed(
+        &self,
+        period: &str,
+        (from, to): (NaiveDate, NaiveDate),
+        files: &str,
+        rows: &[FiledRow],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<u64> {
         self.store.tx(|conn| {
             conn.execute("INSERT INTO main.gst_filed VALUES (?, ?, ?, ?, ?)", duckdb::params![period, from, to, now, files])?;
+            let mut stmt = conn.prepare("INSERT INTO main.gst_filed_rows VALUES (?, ?, ?, ?)")?;
+            for r in rows {
+                stmt.execute(duckdb::params![period, r.sheet, r.row_no, serde_json::to_string(&r.cells).unwrap_or_default()])?;
+            }
             let n = conn.execute(
                 &format!(
                     "INSERT INTO main.gst_filed_lines SELECT order_id, order_item_id, ?, section, pos, rate_bp, taxable, tax FROM gstx.lines WHERE kind = 'SALE' AND {}",
@@ -552,6 +633,32 @@ impl<'s> Scratch<'s> {
             Ok((n + r) as u64)
         })
     }
+}
+
+/// One row of a GSTR-1 sheet as filed (`gst lock`), kept so an amendment can say what changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FiledRow {
+    /// The sheet (`b2cs`, `b2cl`, `eco`, …).
+    pub sheet: String,
+    /// Its place in the sheet.
+    pub row_no: i64,
+    /// The cells, as written.
+    pub cells: Vec<String>,
+}
+
+/// The rows the filing of `period` held (empty: none recorded, a period locked before dakiya
+/// kept them).
+pub fn filed_rows(store: &Store, period: &str) -> Result<Vec<FiledRow>, StoreError> {
+    let mut stmt = store.conn().prepare("SELECT sheet, row_no, cells FROM gst_filed_rows WHERE period = ? ORDER BY sheet, row_no")?;
+    let rows = stmt.query_map([period], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (sheet, row_no, cells) = row?;
+        let cells: Vec<String> =
+            serde_json::from_str(&cells).map_err(|e| StoreError::Invalid(format!("gst_filed_rows {period} {sheet} {row_no}: {e}")))?;
+        out.push(FiledRow { sheet, row_no, cells });
+    }
+    Ok(out)
 }
 
 /// A difference between Amazon's Merchant Tax Report and dakiya's lines of a period, per order,
@@ -594,7 +701,26 @@ impl MtrDifference {
     }
 }
 
-/// A credit note against a B2CL invoice with Amazon's number (from the MTR): a cdnur row.
+/// A b2b row: one invoice carrying the buyer's GSTIN, at one rate.
+#[derive(Debug, Clone)]
+pub struct B2bRow {
+    /// The buyer's GSTIN (from the MTR B2B report).
+    pub buyer_gstin: String,
+    /// Invoice number.
+    pub invoice: String,
+    /// Invoice day.
+    pub day: NaiveDate,
+    /// Invoice value, paise.
+    pub value: i64,
+    /// Place of supply.
+    pub pos: String,
+    /// Rate, basis points.
+    pub rate_bp: i64,
+    /// Taxable value, paise.
+    pub taxable: i64,
+}
+
+/// A credit note with Amazon's number (from the MTR): a cdnur or cdnr row.
 #[derive(Debug, Clone)]
 pub struct CreditNote {
     /// Amazon's credit note number.
@@ -609,6 +735,8 @@ pub struct CreditNote {
     pub taxable: i64,
     /// Note value (positive), paise.
     pub value: i64,
+    /// The buyer's GSTIN (cdnr only).
+    pub buyer_gstin: Option<String>,
 }
 
 /// One row of an HSN summary (Table 12).

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/005_ship_by_and_cancellation.sql"),
     include_str!("migrations/006_gst_amounts.sql"),
     include_str!("migrations/007_refunds.sql"),
+    include_str!("migrations/008_filed_rows.sql"),
 ];
 
 /// The newest schema this build knows.

@@ -6,7 +6,8 @@ use dakiya::catalog::Catalog;
 use dakiya::config::GstConfig;
 use dakiya::config::RetentionConfig;
 use dakiya::gst::export::{
-    export, lock, ExportSettings, Period, B2CL_HEADER, B2CS_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER,
+    export, lock, ExportSettings, Period, B2B_HEADER, B2CL_HEADER, B2CS_HEADER, CDNR_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER,
+    HSN_HEADER,
 };
 use dakiya::ingest::{ingest, IngestCtx};
 use dakiya::spapi::model::finances::RefundItem;
@@ -197,6 +198,136 @@ fn read(dir: &std::path::Path, name: &str) -> String {
     text
 }
 
+/// The sheets of an `.xlsx` file as `(name, rows of (text, is a number))`, read from its XML
+/// parts (shared strings, inline strings and numbers; nothing else is written by dakiya).
+fn xlsx_sheets(path: &std::path::Path) -> Vec<(String, Vec<Vec<(String, bool)>>)> {
+    use quick_xml::events::Event;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).expect("xlsx")).expect("zip");
+    let mut part = |name: &str| -> Option<String> {
+        let mut f = zip.by_name(name).ok()?;
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f, &mut text).expect("part");
+        Some(text)
+    };
+    let texts = |xml: &str, tag: &[u8]| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut inside, mut cur) = (false, String::new());
+        loop {
+            match reader.read_event().expect("xml") {
+                Event::Start(e) if e.name().as_ref() == tag => (inside, cur) = (true, String::new()),
+                Event::Text(t) if inside => cur.push_str(&t.decode().expect("text")),
+                Event::End(e) if e.name().as_ref() == tag => {
+                    inside = false;
+                    out.push(std::mem::take(&mut cur));
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        out
+    };
+    let shared = part("xl/sharedStrings.xml").map(|x| texts(&x, b"si")).unwrap_or_default();
+    let workbook = part("xl/workbook.xml").expect("workbook.xml");
+    let mut names = Vec::new();
+    let mut reader = quick_xml::Reader::from_str(&workbook);
+    loop {
+        match reader.read_event().expect("xml") {
+            Event::Empty(e) | Event::Start(e) if e.name().as_ref() == b"sheet" => {
+                let name = e.try_get_attribute("name").expect("attr").expect("name");
+                names.push(name.unescape_value().expect("name").into_owned());
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut sheets = Vec::new();
+    for (i, name) in names.into_iter().enumerate() {
+        let xml = part(&format!("xl/worksheets/sheet{}.xml", i + 1)).expect("sheet");
+        let mut rows: Vec<Vec<(String, bool)>> = Vec::new();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let (mut cell, mut kind, mut value) = ((0usize, 0usize), String::new(), String::new());
+        let mut in_value = false;
+        loop {
+            match reader.read_event().expect("xml") {
+                Event::Start(e) if e.name().as_ref() == b"c" => {
+                    let r = e.try_get_attribute("r").expect("attr").expect("r").unescape_value().expect("r").into_owned();
+                    let letters: String = r.chars().take_while(char::is_ascii_alphabetic).collect();
+                    let col = letters.bytes().fold(0usize, |n, b| n * 26 + usize::from(b - b'A' + 1)) - 1;
+                    let row: usize = r[letters.len()..].parse::<usize>().expect("row") - 1;
+                    kind = e.try_get_attribute("t").expect("attr").map(|a| a.unescape_value().expect("t").into_owned()).unwrap_or_default();
+                    cell = (row, col);
+                    value.clear();
+                }
+                Event::Start(e) if matches!(e.name().as_ref(), b"v" | b"t") => in_value = true,
+                Event::Text(t) if in_value => value.push_str(&t.decode().expect("text")),
+                Event::End(e) if matches!(e.name().as_ref(), b"v" | b"t") => in_value = false,
+                Event::End(e) if e.name().as_ref() == b"c" => {
+                    let (text, number) = match kind.as_str() {
+                        "s" => (shared[value.parse::<usize>().expect("index")].clone(), false),
+                        "" | "n" => (value.clone(), true),
+                        _ => (value.clone(), false),
+                    };
+                    while rows.len() <= cell.0 {
+                        rows.push(Vec::new());
+                    }
+                    let r = &mut rows[cell.0];
+                    while r.len() <= cell.1 {
+                        r.push((String::new(), false));
+                    }
+                    r[cell.1] = (text, number);
+                }
+                Event::Eof => break,
+                _ => {}
+            }
+        }
+        sheets.push((name, rows));
+    }
+    sheets
+}
+
+/// The workbook beside the CSVs: the template's sheets (names, A1, row-4 headers exactly as a
+/// workbook the tool imported: tests/fixtures/gst-tool/workbook-layout.tsv), in its order, and
+/// from row 5 the CSV's rows, amounts as numbers, dates and codes as text.
+fn assert_workbook_matches_the_csvs(dir: &std::path::Path) {
+    let layout =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gst-tool/workbook-layout.tsv"))
+            .expect("layout");
+    let sheets = xlsx_sheets(&dir.join("export").join("gstr1-workbook.xlsx"));
+    let fixture_order: Vec<&str> = layout.lines().filter_map(|l| l.split('\t').next()).collect();
+    let ours: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(ours, fixture_order.iter().copied().filter(|n| ours.contains(n)).collect::<Vec<_>>(), "the template's sheet order");
+    for (name, rows) in &sheets {
+        let line =
+            layout.lines().find(|l| l.split('\t').next() == Some(name.as_str())).unwrap_or_else(|| panic!("{name}: not a template sheet"));
+        let mut want = line.split('\t').skip(1);
+        let cells = |r: usize| rows.get(r).map(|row| row.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>()).unwrap_or_default();
+        assert_eq!(cells(0), [want.next().expect("A1").to_owned()], "{name}: A1");
+        assert_eq!(cells(1), Vec::<String>::new(), "{name}: row 2 empty");
+        assert_eq!(cells(2), Vec::<String>::new(), "{name}: row 3 empty");
+        let header: Vec<String> = want.map(str::to_owned).collect();
+        assert_eq!(cells(3), header, "{name}: row-4 headers as the template");
+        let csv = read(dir, &format!("{name}.csv"));
+        let csv_rows: Vec<Vec<String>> =
+            csv.lines().skip(1).map(|l| l.trim_end_matches('\r').split(',').map(str::to_owned).collect()).collect();
+        assert_eq!(rows.len().saturating_sub(4), csv_rows.len(), "{name}: one row per CSV row");
+        for (got, want) in rows.iter().skip(4).zip(&csv_rows) {
+            for (c, want) in want.iter().enumerate() {
+                let (text, number) = got.get(c).cloned().unwrap_or_default();
+                match want.parse::<f64>() {
+                    _ if want.is_empty() => assert!(text.is_empty(), "{name}: blank stays blank, got {text}"),
+                    // An amount, a rate or a count is a number; an HSN code keeps its digits as text.
+                    Ok(w) if header[c] != "HSN" => {
+                        assert!(number, "{name}: {} {want} is a number cell", header[c]);
+                        assert_eq!(text.parse::<f64>().expect("number"), w, "{name}: {want}");
+                    }
+                    _ => assert_eq!((&text, number), (want, false), "{name}: {} is a text cell", header[c]),
+                }
+            }
+        }
+    }
+}
+
 fn header(text: &str) -> Vec<String> {
     text.lines().next().unwrap_or("").trim_end_matches('\r').split(',').map(str::to_owned).collect()
 }
@@ -268,10 +399,27 @@ fn a_month_exports_the_tools_files_with_hand_computed_figures_and_no_pii() {
     let seed = month_seed();
     let (out, m) = seed.export(&Period::month("2026-10").expect("period"));
     let files: Vec<&str> = m.files.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(files, ["sales-register.csv", "b2cs.csv", "b2cl.csv", "cdnur.csv", "hsn(b2b).csv", "hsn(b2c).csv", "docs.csv", "eco.csv"]);
+    assert_eq!(
+        files,
+        [
+            "sales-register.csv",
+            "b2b,sez,de.csv",
+            "b2cs.csv",
+            "b2cl.csv",
+            "cdnr.csv",
+            "cdnur.csv",
+            "hsn(b2b).csv",
+            "hsn(b2c).csv",
+            "docs.csv",
+            "eco.csv",
+            "gstr1-workbook.xlsx"
+        ]
+    );
     for (name, expected) in [
+        ("b2b,sez,de.csv", &B2B_HEADER[..]),
         ("b2cs.csv", &B2CS_HEADER[..]),
         ("b2cl.csv", &B2CL_HEADER[..]),
+        ("cdnr.csv", &CDNR_HEADER[..]),
         ("cdnur.csv", &CDNUR_HEADER[..]),
         ("hsn(b2c).csv", &HSN_HEADER[..]),
         ("hsn(b2b).csv", &HSN_HEADER[..]),
@@ -297,6 +445,8 @@ fn a_month_exports_the_tools_files_with_hand_computed_figures_and_no_pii() {
     assert_eq!(rows("b2cs.csv"), ["OE,07-Delhi,18,,2117.80,0.00,", "OE,24-Gujarat,5,,2567.19,0.00,", "OE,27-Maharashtra,5,,1710.48,0.00,"]);
     assert_eq!(rows("b2cl.csv"), ["IN-GJ2627-000103,05-Oct-2026,150000.00,29-Karnataka,,3,145631.07,0.00,"]);
     assert!(rows("hsn(b2b).csv").is_empty(), "no buyer GSTIN, no B2B");
+    assert!(rows("b2b,sez,de.csv").is_empty() && rows("cdnr.csv").is_empty(), "no MTR imported, no Table 4A or 9B");
+    assert_workbook_matches_the_csvs(out.path());
     assert_eq!(
         rows("hsn(b2c).csv"),
         [
@@ -424,7 +574,7 @@ fn a_filed_month_is_never_rewritten_and_a_late_invoice_goes_into_the_next_month(
     assert!(s.lock(&october, &dir).expect_err("edited").to_string().contains("changed after the export"));
     std::fs::write(dir.join("b2cs.csv"), b2cs).expect("restore");
     let locked = s.lock(&october, &dir).expect("lock");
-    assert_eq!((locked.lines, locked.files), (1, 8));
+    assert_eq!((locked.lines, locked.files), (1, 11));
     // October cannot be exported again, nor locked twice.
     let again = tempfile::tempdir().expect("again");
     assert!(s.try_export(&october, &again.path().join("x")).expect_err("filed").to_string().contains("was filed"));
@@ -570,10 +720,14 @@ fn an_empty_period_writes_headers_only() {
     let s = Seed::new();
     s.store.checkpoint().expect("checkpoint");
     let (out, m) = s.export(&Period::month("2026-01").expect("jan"));
-    for f in &m.files {
+    for f in m.files.iter().filter(|f| f.name.ends_with(".csv")) {
         assert_eq!(f.rows, 0, "{}", f.name);
         assert_eq!(read(out.path(), &f.name).lines().count(), 1);
     }
+    // The workbook: every sheet with its A1 line and headers, no rows.
+    let book = xlsx_sheets(&out.path().join("export").join("gstr1-workbook.xlsx"));
+    assert_eq!(book.len(), 9);
+    assert!(book.iter().all(|(_, rows)| rows.len() == 4), "{book:?}");
     let (code, _, err) = crate::support::run({
         let home = crate::support::TestHome::new();
         let mut cmd = home.dakiya();
@@ -760,12 +914,29 @@ fn shipment<'a>(
     row
 }
 
+/// The business order's sofa as Amazon's MTR B2B report shows its shipment: 2,117.80 + 18 %
+/// IGST 381.20 to Delhi (the buyer's GSTIN is added by the caller).
+fn sofa_shipment() -> Vec<(&'static str, &'static str)> {
+    shipment(
+        "402-0000004-0000004",
+        "IN-GJ2627-000104",
+        "2026-10-07",
+        "HST-SOFA",
+        "DELHI",
+        "2117.80",
+        &[("Total Tax Amount", "381.20"), ("Igst Tax", "381.20"), ("Cess", "")],
+    )
+}
+
 #[test]
 fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives_credit_note_numbers() {
     let s = month_seed();
     let nov = |d, h| ist(2026, 11, d, h, 0);
     s.refund("402-0000002-0000002", nov(10, 12), (None, "HST-MUG-01", 1), -51_500, -2_500, 1_500);
     s.refund("402-0000003-0000003", nov(14, 12), (None, "HST-WATCH-GOLD", 1), -1_45_631_07, -4_368_93, 0);
+    // The business order's sofa comes back: 2,117.80 + 18 % 381.20 = 2,499.00, a credit note
+    // against a B2B invoice once the MTR names the buyer's GSTIN (Table 9B).
+    s.refund("402-0000004-0000004", nov(20, 12), (None, "HST-SOFA", 1), -2_117_80, -381_20, 0);
     s.refunds_read_to(ist(2026, 12, 1, 8, 0));
     let dir = tempfile::tempdir().expect("dir");
     let tax = |total, a: &'static str, av, b: &'static str, bv| vec![("Total Tax Amount", total), (a, av), (b, bv)];
@@ -882,27 +1053,36 @@ fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives
         dir.path(),
         "MTR_B2B-OCTOBER-2026.csv",
         "mtr-b2b-header.csv",
-        &[{
-            let mut row = shipment(
-                "402-0000004-0000004",
-                "IN-GJ2627-000104",
-                "2026-10-07",
-                "HST-SOFA",
-                "DELHI",
-                "2117.80",
-                &tax("381.20", "Igst Tax", "381.20", "Cess", ""),
-            );
-            row.extend([
+        &[
+            {
+                let mut row = sofa_shipment();
+                row.extend([
+                    ("Buyer Name", "CANARY-BUYER-MTR"),
+                    ("Bill To City", "CANARY-BCITY-MTR"),
+                    ("Bill To Postalcode", "CANARY-BPIN-MTR"),
+                    ("Customer Bill To Gstid", "07AAACB1234F1ZB"),
+                ]);
+                row
+            },
+            vec![
+                ("Transaction Type", "Refund"),
+                ("Order Id", "402-0000004-0000004"),
+                ("Invoice Number", "IN-GJ2627-000104"),
+                ("Invoice Date", "2026-10-07"),
+                ("Sku", "HST-SOFA"),
+                ("Ship To State", "DELHI"),
+                ("Tax Exclusive Gross", "-2117.80"),
+                ("Total Tax Amount", "-381.20"),
+                ("Igst Tax", "-381.20"),
+                ("Credit Note No", "CN-GJ2627-000012"),
+                ("Credit Note Date", "2026-11-20"),
                 ("Buyer Name", "CANARY-BUYER-MTR"),
-                ("Bill To City", "CANARY-BCITY-MTR"),
-                ("Bill To Postalcode", "CANARY-BPIN-MTR"),
-                ("Customer Bill To Gstid", "07AAACB1234F1Z5"),
-            ]);
-            row
-        }],
+                ("Customer Bill To Gstid", "07AAACB1234F1ZB"),
+            ],
+        ],
     );
     let done = dakiya::gst::mtr::import(&s.store, &catalog(), "24", &[b2c.clone(), b2b.clone()], ist(2026, 12, 2, 10, 0)).expect("import");
-    assert_eq!((done.new, done.replaced), (11, 0));
+    assert_eq!((done.new, done.replaced), (12, 0));
     assert!(done.problems.is_empty(), "{:?}", done.problems);
     assert_eq!(done.dropped, ["Ship To City", "Ship To Postal Code", "Buyer Name", "Bill To City", "Bill To Postalcode"]);
     let described: Vec<(String, Vec<String>)> =
@@ -924,7 +1104,7 @@ fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives
     );
     // Importing again replaces, adds nothing.
     let again = dakiya::gst::mtr::import(&s.store, &catalog(), "24", &[b2c, b2b], ist(2026, 12, 2, 11, 0)).expect("again");
-    assert_eq!((again.new, again.replaced), (0, 11));
+    assert_eq!((again.new, again.replaced), (0, 12));
     // No personal field anywhere in the store; the buyer's GSTIN only on the B2B row.
     assert!(s.store.columns_containing("CANARY-CITY-MTR").expect("sql").is_empty());
     assert!(s.store.columns_containing("CANARY-BUYER-MTR").expect("sql").is_empty());
@@ -934,12 +1114,21 @@ fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives
     };
     assert_eq!(
         gstins.iter().filter(|(_, g)| g.is_some()).cloned().collect::<Vec<_>>(),
-        [("B2B".to_owned(), Some("07AAACB1234F1Z5".to_owned()))]
+        [("B2B".to_owned(), Some("07AAACB1234F1ZB".to_owned())), ("B2B".to_owned(), Some("07AAACB1234F1ZB".to_owned()))]
     );
 
     // October: the MTR's B2B order is named, the differences are in the manifest.
-    let (_, oct) = s.export(&Period::month("2026-10").expect("oct"));
+    let (out, oct) = s.export(&Period::month("2026-10").expect("oct"));
     assert_eq!(oct.lists.mtr_b2b_orders, ["402-0000004-0000004"]);
+    let rows =
+        |name: &str| -> Vec<String> { read(out.path(), name).lines().skip(1).map(|l| l.trim_end_matches('\r').to_owned()).collect() };
+    // Table 4A: the sofa, 2,117.80 + 381.20 = 2,499.00 to 07-Delhi at 18 %, with the buyer's
+    // GSTIN, out of b2cs (where it was Delhi's only line) and out of the B2B candidates.
+    assert_eq!(rows("b2b,sez,de.csv"), ["07AAACB1234F1ZB,,IN-GJ2627-000104,07-Oct-2026,2499.00,07-Delhi,N,,Regular B2B,,18,2117.80,0.00"]);
+    assert!(rows("b2cs.csv").iter().all(|r| !r.contains("07-Delhi")), "{:?}", rows("b2cs.csv"));
+    assert!(!oct.lists.b2b_candidate_orders.contains(&"402-0000004-0000004".to_owned()));
+    assert_eq!(rows("hsn(b2b).csv"), ["6304,,PCS-PIECES,1.00,2499.00,18,2117.80,381.20,0.00,0.00,0.00"]);
+    assert!(rows("hsn(b2c).csv").iter().all(|r| !r.starts_with("6304,")));
     assert_eq!(oct.lists.mtr_differences.len(), 2);
     assert!(oct.warnings.iter().any(|w| w.contains("2 differences with Amazon's Merchant Tax Report")), "{:?}", oct.warnings);
     // November: the CDNUR credit note with Amazon's number, and Table 13's credit-note row.
@@ -947,8 +1136,83 @@ fn the_merchant_tax_report_is_read_without_personal_columns_reconciled_and_gives
     let rows =
         |name: &str| -> Vec<String> { read(out.path(), name).lines().skip(1).map(|l| l.trim_end_matches('\r').to_owned()).collect() };
     assert_eq!(rows("cdnur.csv"), ["B2CL,CN-GJ2627-000010,14-Nov-2026,C,29-Karnataka,150000.00,,3,145631.07,0.00"]);
-    assert_eq!(rows("docs.csv"), ["Credit Note,CN-GJ2627-000010,CN-GJ2627-000011,2,0"]);
+    // Table 9B: the sofa's credit note, positive amounts, Note Type C, Amazon's number.
+    assert_eq!(rows("cdnr.csv"), ["07AAACB1234F1ZB,,CN-GJ2627-000012,20-Nov-2026,C,07-Delhi,N,Regular B2B,2499.00,,18,2117.80,0.00"]);
+    assert_workbook_matches_the_csvs(out.path());
+    assert_eq!(rows("docs.csv"), ["Credit Note,CN-GJ2627-000010,CN-GJ2627-000012,3,0"]);
+    assert!(m.lists.cdnr_needing_note_number.is_empty());
+    assert_eq!(rows("hsn(b2b).csv"), ["6304,,PCS-PIECES,-1.00,-2499.00,18,-2117.80,-381.20,0.00,0.00,0.00"]);
     assert!(m.lists.cdnur_needing_note_number.is_empty());
     assert!(m.warnings.iter().all(|w| !w.contains("credit note number") && !w.contains("credit notes against B2CL")), "{:?}", m.warnings);
     assert!(dakiya::demo::canary_hits(out.path(), b"CANARY").expect("search").is_empty());
+}
+
+#[test]
+fn a_filed_month_changed_later_is_amended_with_revised_rows_and_the_rest_is_listed() {
+    let s = month_seed();
+    let october = Period::month("2026-10").expect("oct");
+    let gst = GstConfig { eco_gstin: Some(AMAZON_TCS_GJ.into()), ..GstConfig::default() };
+    let settings = ExportSettings { seller_state: "24", gst: &gst };
+    let amend = |p: &Period, dir: &std::path::Path| dakiya::gst::export::amend(&s.store, &catalog(), &settings, p, dir);
+    let scratch = tempfile::tempdir().expect("dir");
+    // Only a filed month can be amended.
+    let err = amend(&october, &scratch.path().join("a")).expect_err("not filed");
+    assert!(err.to_string().contains("was not filed"), "{err}");
+    let (out, _) = s.export(&october);
+    s.lock(&october, &out.path().join("export")).expect("lock");
+    let err = amend(&Period::quarter("2026-Q3").expect("q3"), &scratch.path().join("b")).expect_err("a quarter");
+    assert!(err.to_string().contains("one filed month"), "{err}");
+    // Nothing changed: nothing to amend, three empty tables with the tool's headers.
+    let same = amend(&october, &scratch.path().join("same")).expect("amend");
+    assert!(same.by_hand.is_empty() && same.files.iter().take(3).all(|f| f.rows == 0), "{same:?}");
+    assert!(same.notes.iter().any(|n| n.contains("no amendment is needed")));
+    // After the filing, Amazon's MTR B2B report names the business order's buyer GSTIN: the
+    // sofa (07-Delhi, 18 %, taxable 2,117.80) was filed in Table 7 and is a B2B invoice now.
+    let dir = tempfile::tempdir().expect("mtr");
+    let b2b = mtr_file(
+        dir.path(),
+        "MTR_B2B-OCTOBER-2026.csv",
+        "mtr-b2b-header.csv",
+        &[{
+            let mut row = sofa_shipment();
+            row.push(("Customer Bill To Gstid", "07AAACB1234F1ZB"));
+            row
+        }],
+    );
+    dakiya::gst::mtr::import(&s.store, &catalog(), "24", &[b2b], ist(2026, 12, 2, 10, 0)).expect("import");
+    let a = amend(&october, &scratch.path().join("amend")).expect("amend");
+    let rows = |name: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(scratch.path().join("amend").join(name)).expect("file");
+        assert!(!text.starts_with('\u{feff}') && text.contains("\r\n"), "{name}: no BOM, CRLF");
+        text.lines().map(|l| l.trim_end_matches('\r').to_owned()).collect()
+    };
+    // Table 10: Delhi's only rate, revised to 0.00 for October 2026 (FY 2026-27, month in capitals).
+    assert_eq!(
+        rows("b2csa.csv"),
+        [
+            "Financial Year,Original Month,Place Of Supply,Type,Rate,Applicable % of Tax Rate,Taxable Value,Cess Amount,E-Commerce GSTIN",
+            "2026-27,OCTOBER,07-Delhi,OE,18,,0.00,0.00,"
+        ]
+    );
+    assert_eq!(rows("b2cla.csv").len(), 1, "no B2C (Large) invoice changed");
+    // Table 14 is over all supplies through Amazon, B2B too: unchanged, no 14A row.
+    assert_eq!(rows("ecoa.csv").len(), 1);
+    // What the amendment tables cannot carry is listed: the new B2B invoice and both HSN tabs.
+    let sheets: Vec<&str> = a.by_hand.iter().filter_map(|w| w.split(':').next()).collect();
+    assert_eq!(sheets, ["b2b,sez,de", "hsn(b2b)", "hsn(b2c)"], "{:?}", a.by_hand);
+    // The filing stands: October is still refused without --amend.
+    assert!(s.try_export(&october, &scratch.path().join("again")).expect_err("filed").to_string().contains("--amend"));
+    // The same rows in the workbook, in the template's layout.
+    let layout =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/gst-tool/workbook-layout.tsv"))
+            .expect("layout");
+    let book = xlsx_sheets(&scratch.path().join("amend").join("gstr1-workbook.xlsx"));
+    assert_eq!(book.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["b2cla", "b2csa", "ecoa"]);
+    for (name, cells) in &book {
+        let line = layout.lines().find(|l| l.starts_with(&format!("{name}\t"))).expect("layout line");
+        let want: Vec<&str> = line.split('\t').skip(2).collect();
+        let got: Vec<&str> = cells.get(3).map(|r| r.iter().map(|(t, _)| t.as_str()).collect()).unwrap_or_default();
+        assert_eq!(got, want, "{name}: row-4 headers");
+    }
+    assert_eq!(book[1].1[4][6], ("0".to_owned(), true), "b2csa's revised taxable value is a number cell");
 }

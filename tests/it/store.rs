@@ -11,6 +11,9 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
     ("gst_filed", &["period", "from_day", "to_day", "locked_at", "files"]),
     ("gst_filed_lines", &["order_id", "order_item_id", "period", "section", "pos", "rate_bp", "taxable_paise", "tax_paise"]),
     ("gst_filed_refunds", &["event_key", "period", "section", "taxable_paise", "tax_paise"]),
+    // The filed sheets' cells: places of supply, rates, numbers, amounts; a B2B buyer's GSTIN (a
+    // business's registration, as in mtr_lines), never a person's data.
+    ("gst_filed_rows", &["period", "sheet", "row_no", "cells"]),
     (
         "mtr_lines",
         &[

@@ -1,0 +1,12 @@
+-- B2B from Amazon's Merchant Tax Report (docs/gst-rules.md "Merchant Tax Report"): an order the
+-- imported MTR B2B report shows with the buyer's GSTIN on its shipment is an invoice to a
+-- registered buyer: its sales go to b2b (Table 4A) and its credit lines to cdnr (Table 9B),
+-- with that GSTIN; the rest stays B2C. An order the MTR gives two different GSTINs for is left
+-- where it was (and differs from the MTR, so it is listed). GSTINs are checked on import.
+ALTER TABLE gstx.lines ADD COLUMN buyer_gstin VARCHAR;
+UPDATE gstx.lines l
+SET buyer_gstin = m.gstin, section = CASE l.kind WHEN 'SALE' THEN 'B2B' ELSE 'CDNR' END
+FROM (SELECT order_id, min(buyer_gstin) AS gstin FROM main.mtr_lines
+      WHERE report = 'B2B' AND transaction_type = 'Shipment' AND buyer_gstin IS NOT NULL
+      GROUP BY order_id HAVING count(DISTINCT buyer_gstin) = 1) m
+WHERE l.order_id = m.order_id AND l.section IN ('B2CS', 'B2CL', 'CDNUR');
