@@ -362,6 +362,15 @@ fn vault_bench() -> anyhow::Result<()> {
 }
 
 fn main() -> anyhow::Result<()> {
+    // The GST export's phase times (`dakiya::gst::phase`), printed among the figures.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("dakiya::gst::phase=debug"))
+        .with_writer(dakiya::progress::log_writer)
+        .without_time()
+        .with_target(false)
+        .with_level(false)
+        .with_ansi(false)
+        .try_init();
     let exe = std::env::args().nth(1).map(std::path::PathBuf::from).unwrap_or_else(|| std::path::PathBuf::from("target/release/dakiya"));
     say!(
         "dakiya benchmarks ({}; {} CPUs)",

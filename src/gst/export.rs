@@ -274,20 +274,26 @@ fn export_with(
 ) -> anyhow::Result<(Manifest, Vec<Table>)> {
     // Hidden off a terminal (tests, Task Scheduler): only a person at the keyboard sees it.
     let progress = crate::progress::bar(5, "GST export", true);
+    // Each phase's time, for the benchmark (`dakiya::gst::phase` at debug).
+    let mut phase = std::time::Instant::now();
     let register_rows = match scope {
         Scope::Period => scratch.compute_lines(settings.seller_state, &period.label, from, to),
         Scope::FiledLines => scratch.compute_filed_lines(settings.seller_state, &period.label, from, to),
     }
     .context("computing the lines")?;
     progress.inc(1);
+    tracing::debug!(target: "dakiya::gst::phase", phase = "lines", ms = phase.elapsed().as_millis() as u64, "GST export phase");
+    phase = std::time::Instant::now();
     // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
-    let tmp = tempfile::Builder::new().prefix(".register-").suffix(".csv").tempfile_in(out)?;
-    scratch.copy_register(tmp.path()).context("writing the register")?;
-    let mut files = vec![reframe(tmp.path(), &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
+    let tmp = tempfile::Builder::new().prefix(".register-").tempdir_in(out)?;
+    let parts = scratch.copy_register(tmp.path()).context("writing the register")?;
+    let mut files = vec![reframe(&parts, &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
     let mut tables: Vec<Table> = Vec::new();
     drop(tmp);
 
     progress.inc(1);
+    tracing::debug!(target: "dakiya::gst::phase", phase = "register", ms = phase.elapsed().as_millis() as u64, "GST export phase");
+    phase = std::time::Instant::now();
     let register_totals = totals(scratch.totals(Lines::Countable).context("totals")?);
     let mut section_totals = BTreeMap::new();
     for section in Section::ALL {
@@ -410,6 +416,8 @@ fn export_with(
         finish(sheet, &mut files, &mut tables)?;
     }
     progress.inc(1);
+    tracing::debug!(target: "dakiya::gst::phase", phase = "sections and HSN", ms = phase.elapsed().as_millis() as u64, "GST export phase");
+    phase = std::time::Instant::now();
     let mut docs = Sheet::create(out, "docs.csv", &DOCS_HEADER)?;
     let series = scratch.documents().context("Table 13")?;
     for s in &series {
@@ -451,6 +459,8 @@ fn export_with(
     files.push(workbook::write(out, &sheets, period.to)?);
 
     progress.inc(1);
+    tracing::debug!(target: "dakiya::gst::phase", phase = "docs, eco and workbook", ms = phase.elapsed().as_millis() as u64, "GST export phase");
+    phase = std::time::Instant::now();
     let lists = Lists {
         b2b_candidate_orders: scratch.orders(Lines::B2bCandidate)?,
         uninvoiced_orders: scratch.orders(Lines::NoInvoice)?,
@@ -461,14 +471,19 @@ fn export_with(
         rate_unresolved_orders: scratch.orders(Lines::RateUnresolved)?,
         tax_computed_orders: scratch.orders(Lines::TaxComputed)?,
         late_orders: scratch.orders(Lines::Late)?,
-        unnumbered_invoices: scratch.unnumbered_invoices()?,
-        short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits))?,
+        unnumbered_invoices: scratch.unnumbered_invoices().context("invoices without a number")?,
+        short_hsn: scratch.short_hsn(usize::from(settings.gst.hsn_digits)).context("short HSN codes")?,
         refunded_orders: scratch.orders(Lines::Refund)?,
         refund_held_orders: scratch.orders(Lines::RefundHeld)?,
-        cdnur_needing_note_number: scratch.notes_without_number(Section::Cdnur)?,
-        cdnr_needing_note_number: scratch.notes_without_number(Section::Cdnr)?,
+        cdnur_needing_note_number: scratch.notes_without_number(Section::Cdnur).context("CDNUR notes without a number")?,
+        cdnr_needing_note_number: scratch.notes_without_number(Section::Cdnr).context("CDNR notes without a number")?,
         mtr_b2b_orders: scratch.orders(Lines::MtrB2b)?,
-        mtr_differences: scratch.mtr_differences(period.from, period.to)?.iter().map(|d| d.describe()).collect(),
+        mtr_differences: scratch
+            .mtr_differences(period.from, period.to)
+            .context("differences with the MTR")?
+            .iter()
+            .map(|d| d.describe())
+            .collect(),
     };
     let mut warnings = Vec::new();
     if settings.gst.eco_gstin.is_none() && register_totals.taxable != 0 {
@@ -609,6 +624,7 @@ fn export_with(
         notes,
     };
     std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&manifest)?)?;
+    tracing::debug!(target: "dakiya::gst::phase", phase = "lists and manifest", ms = phase.elapsed().as_millis() as u64, "GST export phase");
     progress.finish_and_clear();
     Ok((manifest, tables))
 }

@@ -204,16 +204,19 @@ pub(crate) fn dmy(d: NaiveDate) -> String {
     d.format("%d-%b-%Y").to_string()
 }
 
-/// Copy DuckDB's CSV into the final file with a UTF-8 BOM and CRLF line ends, hashing as it goes.
-pub(crate) fn reframe(from: &Path, to: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
+/// Copy DuckDB's CSV parts, in order, into the final file with a UTF-8 BOM and CRLF line ends,
+/// hashing as it goes.
+pub(crate) fn reframe(parts: &[std::path::PathBuf], to: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
     use std::io::{BufRead as _, BufReader, BufWriter};
-    let input = BufReader::with_capacity(1 << 20, std::fs::File::open(from)?);
     let mut out = HashingFile { file: BufWriter::with_capacity(1 << 20, std::fs::File::create(to)?), hash: Sha256::new() };
     out.write_all(b"\xEF\xBB\xBF")?;
-    for line in input.split(b'\n') {
-        let line = line?;
-        out.write_all(&line)?;
-        out.write_all(b"\r\n")?;
+    for part in parts {
+        let input = BufReader::with_capacity(1 << 20, std::fs::File::open(part)?);
+        for line in input.split(b'\n') {
+            let line = line?;
+            out.write_all(&line)?;
+            out.write_all(b"\r\n")?;
+        }
     }
     out.flush()?;
     Ok(FileEntry { name: name.to_owned(), rows, sha256: hex::encode(out.hash.finalize()) })

@@ -2,8 +2,9 @@
 -- imported MTR B2B report shows with the buyer's GSTIN on its shipment is an invoice to a
 -- registered buyer: its sales go to b2b (Table 4A) and its credit lines to cdnr (Table 9B),
 -- with that GSTIN; the rest stays B2C. An order the MTR gives two different GSTINs for is left
--- where it was (and differs from the MTR, so it is listed). GSTINs are checked on import.
-ALTER TABLE gstx.lines ADD COLUMN buyer_gstin VARCHAR;
+-- where it was (and differs from the MTR, so it is listed). GSTINs are checked on import. The
+-- column `buyer_gstin` comes from lines.sql (NULL; refunds inserted BY NAME leave it NULL): an
+-- ALTER TABLE here would rewrite seven years of lines.
 UPDATE gstx.lines l
 SET buyer_gstin = m.gstin, section = CASE l.kind WHEN 'SALE' THEN 'B2B' ELSE 'CDNR' END
 FROM (SELECT order_id, min(buyer_gstin) AS gstin FROM main.mtr_lines

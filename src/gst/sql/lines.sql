@@ -83,5 +83,6 @@ SELECT *,
             WHEN NOT intra AND invoice_value > b2cl_limit(inv_day) THEN 'B2CL'
             ELSE 'B2CS' END AS section,
        (taxable * CASE WHEN coalesce(inv_day, order_day) < DATE '2024-07-10' THEN 100 ELSE 50 END * 2 + 10000) // 20000 AS tcs,
-       'SALE' AS kind, NULL::VARCHAR AS event_key, NULL::DATE AS note_day, NULL::VARCHAR AS refund_flags
+       'SALE' AS kind, NULL::VARCHAR AS event_key, NULL::DATE AS note_day, NULL::VARCHAR AS refund_flags,
+       NULL::VARCHAR AS buyer_gstin
 FROM flagged
