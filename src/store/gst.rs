@@ -309,6 +309,12 @@ impl<'s> Scratch<'s> {
     /// 3,000 orders a day (DuckDB cannot pin its merge blocks); a month's sort does, and the
     /// months' zone maps keep each scan short. Returns the files in order.
     pub fn copy_register(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
+        self.copy_register_in_parts(dir, REGISTER_PART_ROWS)
+    }
+
+    /// [`Scratch::copy_register`] with parts of at most `part_rows` lines (whole months; a month
+    /// with more is a part of its own).
+    pub fn copy_register_in_parts(&self, dir: &std::path::Path, part_rows: i64) -> Result<Vec<std::path::PathBuf>, StoreError> {
         let mut stmt = self.conn().prepare(
             "SELECT strftime(date_trunc('month', sort_at), '%Y-%m-%d'), count(*) FROM gstx.lines WHERE sort_at IS NOT NULL GROUP BY 1 ORDER BY 1",
         )?;
@@ -322,7 +328,7 @@ impl<'s> Scratch<'s> {
             }
             let (first, sum) = start.map_or((month.as_str(), *rows), |(f, n)| (f, n + rows));
             let next = months.get(i + 1);
-            if next.is_none_or(|(_, n)| sum + n > REGISTER_PART_ROWS) {
+            if next.is_none_or(|(_, n)| sum + n > part_rows) {
                 parts.push(format!("sort_at >= TIMESTAMP '{first}' AND sort_at < TIMESTAMP '{month}' + INTERVAL 1 MONTH"));
                 start = None;
             } else {

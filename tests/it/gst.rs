@@ -1216,3 +1216,28 @@ fn a_filed_month_changed_later_is_amended_with_revised_rows_and_the_rest_is_list
     }
     assert_eq!(book[1].1[4][6], ("0".to_owned(), true), "b2csa's revised taxable value is a number cell");
 }
+
+#[test]
+fn the_register_written_in_parts_is_the_register_sorted_at_once() {
+    let s = month_seed();
+    s.refund("402-0000002-0000002", ist(2026, 11, 10, 12, 0), (None, "HST-MUG-01", 1), -51_500, -2_500, 1_500);
+    let period = Period::range("2026-10-01..2026-11-30").expect("range");
+    let (from, to) = period.bounds_utc();
+    let dir = tempfile::tempdir().expect("dir");
+    let scratch = dakiya::store::gst::Scratch::open(&s.store, &dir.path().join("scratch.duckdb"), &catalog()).expect("scratch");
+    scratch.compute_lines("24", &period.label, from, to).expect("lines");
+    let joined = |part_rows: i64, sub: &str| -> (usize, Vec<u8>) {
+        let d = dir.path().join(sub);
+        std::fs::create_dir_all(&d).expect("dir");
+        let parts = scratch.copy_register_in_parts(&d, part_rows).expect("copy");
+        (parts.len(), parts.iter().flat_map(|p| std::fs::read(p).expect("part")).collect())
+    };
+    let (one, whole) = joined(i64::MAX, "one");
+    let (many, pieces) = joined(1, "many");
+    // October's sales and November's credit line: two months, so two parts plus the (empty) NULL part.
+    assert_eq!((one, many), (2, 3));
+    assert_eq!(String::from_utf8_lossy(&pieces), String::from_utf8_lossy(&whole), "same bytes, same order, one header");
+    let text = String::from_utf8(whole).expect("utf8");
+    assert_eq!(text.matches("invoice_number").count(), 1, "one header");
+    assert!(text.lines().last().is_some_and(|l| l.contains("402-0000002-0000002")), "the November credit line last");
+}
