@@ -870,7 +870,7 @@ fn an_export_says_loudly_when_refunds_were_never_read() {
 
 /// An MTR file with the report's own header (tests/fixtures/mtr, sources in SOURCES.md): every
 /// cell empty but the ones given, RFC 4180 quoting.
-fn mtr_file(dir: &std::path::Path, name: &str, header: &str, rows: &[Vec<(&str, &str)>]) -> std::path::PathBuf {
+pub(crate) fn mtr_file(dir: &std::path::Path, name: &str, header: &str, rows: &[Vec<(&str, &str)>]) -> std::path::PathBuf {
     let head =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mtr").join(header)).expect("header");
     let names: Vec<&str> = head.trim_end().split(',').collect();

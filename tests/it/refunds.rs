@@ -107,3 +107,131 @@ async fn every_documented_form_of_the_finances_answer_gives_the_same_credit_note
     )
     .await;
 }
+
+/// Issue #16's end-to-end case: sandbox orders through November into December with a return and
+/// a partial refund, a business order whose buyer GSTIN only Amazon's MTR B2B report names (read
+/// with its personal columns, which are dropped), November and December exported: every order
+/// item is reported once across the two months, the business order moves to Table 4A with the
+/// GSTIN while other business orders stay B2B candidates, December is exactly the world's credit
+/// notes to the paisa, and no personal field is in any file or table.
+#[tokio::test]
+async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_with_no_pii() {
+    let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
+    let sb = sandbox(SandboxOptions { seed: 5, orders: 12, start, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.with_world_mut(|w| w.without_cancellations());
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = write_embedded(home.path()).expect("pipeline");
+    let config = sandbox_config(&sb, 2000.0);
+    let clock: Arc<dyn Clock> = sb.clock();
+    for step in [Duration::hours(11), Duration::days(1), Duration::days(3), Duration::days(4), Duration::days(5), Duration::days(20)] {
+        sb.advance(step);
+        for _ in 0..4 {
+            run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("run");
+        }
+    }
+    let now = sb.clock().now();
+    let refunds = sb.with_world(|w| w.refunds(now));
+    assert!(refunds.len() >= 2, "{refunds:?}");
+    let taxable: i64 = refunds.iter().flat_map(|r| &r.items).map(|(_, _, value, tax)| value - tax).sum();
+
+    let store = Store::open(home.path()).expect("store");
+    // The world's business orders; the first gets a GSTIN in Amazon's MTR B2B report.
+    let business: Vec<(String, String, String, String)> = {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT o.order_id, p.invoice_number, strftime(p.invoice_date, '%Y-%m-%d'), i.sku FROM orders o
+                 JOIN packages p USING (order_id) JOIN order_items i USING (order_id)
+                 WHERE o.is_business AND p.invoice_number IS NOT NULL ORDER BY o.order_id",
+            )
+            .expect("sql");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).expect("rows").collect::<Result<_, _>>().expect("business")
+    };
+    assert!(!business.is_empty(), "the world has a business order");
+    let (b2b_order, invoice, day, sku) = business[0].clone();
+    let mtr_dir = tempfile::tempdir().expect("mtr");
+    let mtr = crate::gst::mtr_file(
+        mtr_dir.path(),
+        "MTR_B2B-NOVEMBER-2026.csv",
+        "mtr-b2b-header.csv",
+        &[vec![
+            ("Transaction Type", "Shipment"),
+            ("Order Id", &b2b_order),
+            ("Invoice Number", &invoice),
+            ("Invoice Date", &day),
+            ("Sku", &sku),
+            ("Quantity", "1"),
+            ("Buyer Name", "CANARY-BUYER-E2E"),
+            ("Bill To City", "CANARY-CITY-E2E"),
+            ("Bill To Postalcode", "CANARY-PIN-E2E"),
+            ("Ship To City", "CANARY-SCITY-E2E"),
+            ("Ship To Postal Code", "CANARY-SPIN-E2E"),
+            ("Customer Bill To Gstid", "07AAACB1234F1ZB"),
+        ]],
+    );
+    let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).expect("catalogue");
+    let done = dakiya::gst::mtr::import(&store, &catalog, &config.seller.state_code, &[mtr], now).expect("import");
+    assert!(done.dropped.contains(&"Buyer Name".to_owned()) && done.dropped.contains(&"Ship To City".to_owned()), "{:?}", done.dropped);
+
+    let settings = dakiya::gst::export::ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
+    let out = tempfile::tempdir().expect("out");
+    let mut keys: Vec<String> = Vec::new();
+    let mut manifests = Vec::new();
+    for month in ["2026-11", "2026-12"] {
+        let period = dakiya::gst::export::Period::month(month).expect("month");
+        let m = dakiya::gst::export::export(&store, &catalog, &settings, &period, &out.path().join(month)).expect("export");
+        let register = std::fs::read_to_string(out.path().join(month).join("sales-register.csv")).expect("register");
+        keys.extend(register.lines().skip(1).filter_map(|l| l.split(',').next()).map(|k| k.trim_start_matches('\u{feff}').to_owned()));
+        manifests.push(m);
+    }
+    // Every sale line once across the two months, every credit line once.
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), keys.len(), "a line reported twice across periods");
+    let items: i64 = store.conn().query_row("SELECT count(*) FROM order_items", [], |r| r.get(0)).expect("items");
+    let sales = keys.iter().filter(|k| !k.starts_with("REFUND:")).count() as i64;
+    let credits = keys.iter().filter(|k| k.starts_with("REFUND:")).count();
+    assert_eq!(sales, items, "every order item in exactly one month");
+    assert_eq!(credits, refunds.iter().map(|r| r.items.len()).sum::<usize>());
+    // The MTR's B2B order is in Table 4A of its invoice's month with the GSTIN; the others stay candidates.
+    let month_of_b2b = if day.starts_with("2026-11") { 0 } else { 1 };
+    let m = &manifests[month_of_b2b];
+    assert_eq!(m.lists.mtr_b2b_orders, std::slice::from_ref(&b2b_order));
+    assert!(!m.lists.b2b_candidate_orders.contains(&b2b_order));
+    let label = ["2026-11", "2026-12"][month_of_b2b];
+    let b2b_rows = std::fs::read_to_string(out.path().join(label).join("b2b,sez,de.csv")).expect("b2b");
+    assert!(b2b_rows.lines().nth(1).is_some_and(|l| l.starts_with(&format!("07AAACB1234F1ZB,,{invoice},"))), "{b2b_rows}");
+    let candidates: usize = manifests.iter().map(|m| m.lists.b2b_candidate_orders.len()).sum();
+    assert_eq!(candidates, business.iter().map(|b| &b.0).collect::<std::collections::BTreeSet<_>>().len() - 1);
+    // December's credit notes are the world's refunds to the paisa (taxable = value − GST inside).
+    let dec = &manifests[1];
+    let sections: i64 = dec.section_totals.values().map(|t| t.taxable).sum();
+    assert_eq!(sections, dec.register_totals.taxable, "the sections add up to the register's total");
+    let refunded_taxable: i64 = {
+        let text = std::fs::read_to_string(out.path().join("2026-12").join("sales-register.csv")).expect("register");
+        let header: Vec<&str> = text.lines().next().expect("header").trim_start_matches('\u{feff}').split(',').collect();
+        let col = header.iter().position(|h| *h == "taxable_value").expect("taxable_value column");
+        text.lines()
+            .skip(1)
+            .filter(|l| l.starts_with("REFUND:"))
+            .map(|l| {
+                let v = l.split(',').nth(col).expect("cell");
+                let (r, p) = v.trim_start_matches('-').split_once('.').expect("decimal");
+                let paise = r.parse::<i64>().expect("rupees") * 100 + p.parse::<i64>().expect("paise");
+                if v.starts_with('-') {
+                    -paise
+                } else {
+                    paise
+                }
+            })
+            .sum()
+    };
+    assert_eq!(refunded_taxable, -taxable, "credit lines to the paisa");
+    // No personal field anywhere: files (the workbook's XML too) and every text column.
+    assert!(canary_hits(out.path(), b"CANARY").expect("search").is_empty());
+    assert!(canary_hits(home.path(), b"CANARY-BUYER-E2E").expect("search").is_empty());
+    for canary in ["CANARY-BUYER-E2E", "CANARY-CITY-E2E", "CANARY-PIN-E2E", "CANARY-SCITY-E2E", "CANARY-SPIN-E2E"] {
+        assert!(store.columns_containing(canary).expect("sql").is_empty(), "{canary} in a table");
+    }
+}
