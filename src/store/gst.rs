@@ -278,12 +278,17 @@ impl<'s> Scratch<'s> {
         self.store.conn()
     }
 
+    /// `gstx.lines` from the sales and refunds queries, B2B moved by the MTR; returns how many.
+    fn create_lines(&self, sales: &str, refunds: &str) -> Result<i64, StoreError> {
+        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
+        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+    }
+
     /// Compute the period's lines into `gstx.lines`; returns how many.
     pub fn compute_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
         let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
-        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+        self.create_lines(&sales, &refunds)
     }
 
     /// The lines the filing of `label` held, computed now, into `gstx.lines` (for `gst export
@@ -291,16 +296,14 @@ impl<'s> Scratch<'s> {
     pub fn compute_filed_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
         let (sales, refunds) = lines_sql_scoped(seller_state, label, from, to, &filed, true)?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
-        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+        self.create_lines(&sales, &refunds)
     }
 
     /// Every line of `[from, to)` whatever was filed (the report shows the business, not a
     /// return): into `gstx.lines`; returns how many.
     pub fn compute_all_lines(&self, seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let (sales, refunds) = lines_sql(seller_state, "(report)", from, to, &[])?;
-        self.conn().execute_batch(&format!("CREATE TABLE gstx.lines AS {sales}; INSERT INTO gstx.lines BY NAME {refunds}; {B2B_SQL}"))?;
-        Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+        self.create_lines(&sales, &refunds)
     }
 
     /// DuckDB writes the register (comma-separated, in register order) into `dir`, one file per
