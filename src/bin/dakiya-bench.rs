@@ -293,11 +293,8 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
     }
     let copy = started.elapsed().as_secs_f64();
     let rows = manifest.files.first().map_or(0, |f| f.rows);
-    if per_day == 300 {
-        row(&format!("GST export, 7 years at 300/day ({rows} register rows), wall"), format!("{ours:.2} s"), "<= 5 s", ours <= 5.0);
-    } else {
-        say!("GST export, 7 years at {per_day}/day ({rows} register rows), wall       {ours:.2} s");
-    }
+    // Absolute times are no goal (spec/quality.md: they vary too much between machines here).
+    say!("GST export, 7 years at {per_day}/day ({rows} register rows), wall       {ours:.2} s");
     row(
         &format!("GST export / DuckDB COPY TO of the same register ({per_day}/day)"),
         format!("{:.2}", ours / copy.max(1e-9)),

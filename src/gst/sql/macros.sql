@@ -1,6 +1,8 @@
--- An amount in paise as a decimal with exactly two places ("-12.05"), for the CSV files.
-CREATE OR REPLACE TEMP MACRO gst_money(x) AS
-    (CASE WHEN x < 0 THEN '-' ELSE '' END || CAST(abs(x) // 100 AS VARCHAR) || '.' || lpad(CAST(abs(x) % 100 AS VARCHAR), 2, '0'));
+-- An amount in paise as a decimal with exactly two places ("-12.05"), for the CSV files: the
+-- paise as DECIMAL(18,0) times 0.01 is an exact DECIMAL(18,2), which DuckDB writes with both
+-- places (string building per value cost a third of the register's time). Beyond 10^16 rupees
+-- the cast fails: the export stops, it never writes a wrong figure.
+CREATE OR REPLACE TEMP MACRO gst_money(x) AS (CAST(x AS DECIMAL(18, 0)) * CAST(0.01 AS DECIMAL(3, 2)));
 -- The GST slabs in force on an India date, basis points (docs/gst-rules.md "Rates"): before
 -- 22 Sep 2025 (01/2017-IT(Rate)), from it (9/2025-IT(Rate)), from 1 Feb 2026 (19/2025-IT(Rate)).
 CREATE OR REPLACE TEMP MACRO gst_slabs(day) AS
