@@ -118,7 +118,14 @@ async fn every_documented_form_of_the_finances_answer_gives_the_same_credit_note
 async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_with_no_pii() {
     let start = Utc.with_ymd_and_hms(2026, 11, 30, 2, 30, 0).single().expect("start");
     let sb = sandbox(SandboxOptions { seed: 5, orders: 12, start, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
-    sb.with_world_mut(|w| w.without_cancellations());
+    // An order placed at 23:50 India time on 30 November, after that day's last run: nobody books
+    // it before the month ends, so it has no invoice in November and is invoiced (and reported)
+    // on 1 December, when the next run books it.
+    let before_midnight = Utc.with_ymd_and_hms(2026, 11, 30, 18, 20, 0).single().expect("23:50 IST");
+    sb.with_world_mut(|w| {
+        w.generate(1, before_midnight);
+        w.without_cancellations();
+    });
     let home = tempfile::tempdir().expect("home");
     let pipeline = write_embedded(home.path()).expect("pipeline");
     let config = sandbox_config(&sb, 2000.0);
@@ -194,6 +201,29 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
     let credits = keys.iter().filter(|k| k.starts_with("REFUND:")).count();
     assert_eq!(sales, items, "every order item in exactly one month");
     assert_eq!(credits, refunds.iter().map(|r| r.items.len()).sum::<usize>());
+    // The order placed before midnight: not in November's register, in December's with its
+    // invoice of 1 December and its order date of 30 November.
+    let late_order: String = store
+        .conn()
+        .query_row("SELECT order_id FROM orders WHERE purchase_date = ?", [before_midnight.naive_utc()], |r| r.get(0))
+        .expect("the order placed before midnight");
+    let register_rows = |month: &str| -> Vec<std::collections::HashMap<String, String>> {
+        let text = std::fs::read_to_string(out.path().join(month).join("sales-register.csv")).expect("register");
+        let mut lines = text.lines();
+        let header: Vec<String> = lines.next().expect("header").trim_start_matches('\u{feff}').split(',').map(str::to_owned).collect();
+        lines.map(|l| header.iter().cloned().zip(l.split(',').map(str::to_owned)).collect()).collect()
+    };
+    assert!(!register_rows("2026-11").iter().any(|r| r["amazon_order_id"] == late_order), "invoiced in December, reported in November");
+    let december: Vec<_> =
+        register_rows("2026-12").into_iter().filter(|r| r["amazon_order_id"] == late_order && r["event"] == "SALE").collect();
+    assert!(!december.is_empty(), "the order placed before midnight is in December's register");
+    for r in &december {
+        assert_eq!(
+            (r["invoice_date"].as_str(), r["order_date"].as_str(), r["gstr1_section"].as_str()),
+            ("2026-12-01", "2026-11-30", "B2CS"),
+            "{r:?}"
+        );
+    }
     // The MTR's B2B order is in Table 4A of its invoice's month with the GSTIN; the others stay candidates.
     let month_of_b2b = if day.starts_with("2026-11") { 0 } else { 1 };
     let m = &manifests[month_of_b2b];
