@@ -207,12 +207,7 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
         .conn()
         .query_row("SELECT order_id FROM orders WHERE purchase_date = ?", [before_midnight.naive_utc()], |r| r.get(0))
         .expect("the order placed before midnight");
-    let register_rows = |month: &str| -> Vec<std::collections::HashMap<String, String>> {
-        let text = std::fs::read_to_string(out.path().join(month).join("sales-register.csv")).expect("register");
-        let mut lines = text.lines();
-        let header: Vec<String> = lines.next().expect("header").trim_start_matches('\u{feff}').split(',').map(str::to_owned).collect();
-        lines.map(|l| header.iter().cloned().zip(l.split(',').map(str::to_owned)).collect()).collect()
-    };
+    let register_rows = |month: &str| register_rows(&out.path().join(month));
     assert!(!register_rows("2026-11").iter().any(|r| r["amazon_order_id"] == late_order), "invoiced in December, reported in November");
     let december: Vec<_> =
         register_rows("2026-12").into_iter().filter(|r| r["amazon_order_id"] == late_order && r["event"] == "SALE").collect();
@@ -264,4 +259,77 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
     for canary in ["CANARY-BUYER-E2E", "CANARY-CITY-E2E", "CANARY-PIN-E2E", "CANARY-SCITY-E2E", "CANARY-SPIN-E2E"] {
         assert!(store.columns_containing(canary).expect("sql").is_empty(), "{canary} in a table");
     }
+}
+
+/// The register an export wrote into `dir`, one map of column to cell per line (the register
+/// holds no commas inside cells).
+fn register_rows(dir: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(dir.join("sales-register.csv")).expect("register");
+    let mut lines = text.lines();
+    let header: Vec<String> = lines.next().expect("header").trim_start_matches('\u{feff}').split(',').map(str::to_owned).collect();
+    lines.map(|l| header.iter().cloned().zip(l.split(',').map(str::to_owned)).collect()).collect()
+}
+
+/// Issue #16 end to end across the rate change of 22 September 2025 (the 12 % and 28 % slabs
+/// removed, 9/2025-IT(Rate)): sandbox orders placed and booked on the 21st and on the 22nd, the
+/// month exported. Every line carries the rate in force on its invoice day, from a table written
+/// here by hand from the notification (not from the catalogue code): Amazon's tax, the
+/// catalogue's date-effective rate and the sheet agree, nothing is flagged as a mismatch, and
+/// Table 7 has rows at both the old and the new rates.
+#[tokio::test]
+async fn sandbox_orders_across_the_rate_change_carry_the_rate_of_their_invoice_day() {
+    // 08:00 India time on the 21st; the world's orders come over ten hours, the runs at 19:00.
+    let start = Utc.with_ymd_and_hms(2025, 9, 21, 2, 30, 0).single().expect("start");
+    let sb = sandbox(SandboxOptions { seed: 11, orders: 10, start, rate_scale: 2000.0, ..SandboxOptions::default() }).await;
+    sb.with_world_mut(|w| {
+        w.generate(10, start + Duration::days(1));
+        w.without_cancellations();
+    });
+    let home = tempfile::tempdir().expect("home");
+    let pipeline = write_embedded(home.path()).expect("pipeline");
+    let config = sandbox_config(&sb, 2000.0);
+    let clock: Arc<dyn Clock> = sb.clock();
+    for step in [Duration::hours(11), Duration::days(1), Duration::days(3), Duration::days(5)] {
+        sb.advance(step);
+        for _ in 0..4 {
+            run_once(home.path(), &pipeline, &config, Arc::clone(&clock)).await.expect("run");
+        }
+    }
+    let store = Store::open(home.path()).expect("store");
+    let catalog = dakiya::catalog::Catalog::parse(dakiya::demo::CATALOG_CSV).expect("catalogue");
+    let settings = dakiya::gst::export::ExportSettings { seller_state: &config.seller.state_code, gst: &config.gst };
+    let out = tempfile::tempdir().expect("out");
+    let period = dakiya::gst::export::Period::month("2025-09").expect("month");
+    dakiya::gst::export::export(&store, &catalog, &settings, &period, out.path()).expect("export");
+    // (SKU, rate to 21 Sep, rate from 22 Sep), percent: 01/2017 and 9/2025-IT(Rate).
+    let rates = [
+        ("HST-MUG-01", "12.00", "5.00"),
+        ("HST-TSHIRT-M", "5.00", "5.00"),
+        ("HST-TSHIRT-L", "5.00", "5.00"),
+        ("HST-CANDLE-S", "12.00", "5.00"),
+        ("HST-DIARY-A5", "12.00", "18.00"),
+        ("HST-BOTTLE-1L", "12.00", "5.00"),
+    ];
+    let mut seen = (0, 0);
+    for r in register_rows(out.path()).iter().filter(|r| r["event"] == "SALE" && ["B2CS", "B2CL"].contains(&r["gstr1_section"].as_str())) {
+        let (_, before, after) =
+            rates.iter().find(|(sku, _, _)| *sku == r["sku"]).unwrap_or_else(|| panic!("a SKU outside the catalogue in the sheets: {r:?}"));
+        let expected = match r["invoice_date"].as_str() {
+            "2025-09-21" => {
+                seen.0 += 1;
+                before
+            }
+            "2025-09-22" => {
+                seen.1 += 1;
+                after
+            }
+            other => panic!("invoiced on {other}: the runs book on the day of the order"),
+        };
+        assert_eq!((r["gst_rate_pct"].as_str(), r["catalogue_rate_pct"].as_str()), (*expected, *expected), "{r:?}");
+        assert!(!r["flags"].contains("rate_differs_from_catalogue") && !r["flags"].contains("rate_fits_no_slab"), "{r:?}");
+    }
+    assert!(seen.0 > 0 && seen.1 > 0, "lines on both sides of the change: {seen:?}");
+    let b2cs = std::fs::read_to_string(out.path().join("b2cs.csv")).expect("b2cs");
+    let sheet_rates: std::collections::BTreeSet<&str> = b2cs.lines().skip(1).filter_map(|l| l.split(',').nth(2)).collect();
+    assert!(sheet_rates.contains("12") && sheet_rates.contains("5"), "Table 7 at the old and the new rates: {b2cs}");
 }
