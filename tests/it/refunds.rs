@@ -207,10 +207,10 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
         .conn()
         .query_row("SELECT order_id FROM orders WHERE purchase_date = ?", [before_midnight.naive_utc()], |r| r.get(0))
         .expect("the order placed before midnight");
-    let register_rows = |month: &str| register_rows(&out.path().join(month));
-    assert!(!register_rows("2026-11").iter().any(|r| r["amazon_order_id"] == late_order), "invoiced in December, reported in November");
+    let month_rows = |month: &str| register_rows(&out.path().join(month));
+    assert!(!month_rows("2026-11").iter().any(|r| r["amazon_order_id"] == late_order), "invoiced in December, reported in November");
     let december: Vec<_> =
-        register_rows("2026-12").into_iter().filter(|r| r["amazon_order_id"] == late_order && r["event"] == "SALE").collect();
+        month_rows("2026-12").into_iter().filter(|r| r["amazon_order_id"] == late_order && r["event"] == "SALE").collect();
     assert!(!december.is_empty(), "the order placed before midnight is in December's register");
     for r in &december {
         assert_eq!(
@@ -233,25 +233,20 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
     let dec = &manifests[1];
     let sections: i64 = dec.section_totals.values().map(|t| t.taxable).sum();
     assert_eq!(sections, dec.register_totals.taxable, "the sections add up to the register's total");
-    let refunded_taxable: i64 = {
-        let text = std::fs::read_to_string(out.path().join("2026-12").join("sales-register.csv")).expect("register");
-        let header: Vec<&str> = text.lines().next().expect("header").trim_start_matches('\u{feff}').split(',').collect();
-        let col = header.iter().position(|h| *h == "taxable_value").expect("taxable_value column");
-        text.lines()
-            .skip(1)
-            .filter(|l| l.starts_with("REFUND:"))
-            .map(|l| {
-                let v = l.split(',').nth(col).expect("cell");
-                let (r, p) = v.trim_start_matches('-').split_once('.').expect("decimal");
-                let paise = r.parse::<i64>().expect("rupees") * 100 + p.parse::<i64>().expect("paise");
-                if v.starts_with('-') {
-                    -paise
-                } else {
-                    paise
-                }
-            })
-            .sum()
-    };
+    let refunded_taxable: i64 = register_rows(&out.path().join("2026-12"))
+        .iter()
+        .filter(|r| r["line_key"].starts_with("REFUND:"))
+        .map(|r| {
+            let v = r["taxable_value"].as_str();
+            let (rupees, paise) = v.trim_start_matches('-').split_once('.').expect("decimal");
+            let paise = rupees.parse::<i64>().expect("rupees") * 100 + paise.parse::<i64>().expect("paise");
+            if v.starts_with('-') {
+                -paise
+            } else {
+                paise
+            }
+        })
+        .sum();
     assert_eq!(refunded_taxable, -taxable, "credit lines to the paisa");
     // No personal field anywhere: files (the workbook's XML too) and every text column.
     assert!(canary_hits(out.path(), b"CANARY").expect("search").is_empty());
