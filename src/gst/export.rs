@@ -30,7 +30,7 @@ use sha2::Digest as _;
 
 pub use super::manifest::{default_out, summary, FileEntry, Lists, Manifest, Totals};
 pub use super::period::Period;
-use super::sheets::{dmy, rate_text, reframe, Sheet};
+use super::sheets::{dmy, hashed, rate_text, Sheet};
 pub use super::sheets::{
     B2B_HEADER, B2CL_HEADER, B2CS_HEADER, CDNR_HEADER, CDNUR_HEADER, DOCS_HEADER, ECO_HEADER, HSN_HEADER, REGISTER_HEADER,
 };
@@ -153,9 +153,9 @@ const HSN_SPLIT_FROM: (i32, u32, u32) = (2025, 5, 1);
 /// Export `period` into `out` (created; must not exist yet or be empty).
 ///
 /// The line computation runs inside DuckDB (into a scratch database on disk, so the store may be
-/// read-only and seven years can spill); the register is written by DuckDB's own `COPY … TO` and
-/// re-framed for Excel (BOM, CRLF) while streaming; the sheets are small `GROUP BY`s of the same
-/// lines (`store::gst`).
+/// read-only and seven years can spill); the register is written whole by DuckDB's own
+/// `COPY … TO` (BOM and CRLF for Excel included) and hashed; the sheets are small `GROUP BY`s of
+/// the same lines (`store::gst`).
 pub fn export(store: &Store, catalog: &Catalog, settings: &ExportSettings<'_>, period: &Period, out: &Path) -> anyhow::Result<Manifest> {
     if out.exists() && std::fs::read_dir(out)?.next().is_some() {
         anyhow::bail!("{} already exists and is not empty; choose another --out", out.display());
@@ -284,12 +284,12 @@ fn export_with(
     progress.inc(1);
     tracing::debug!(target: "dakiya::gst::phase", phase = "lines", ms = phase.elapsed().as_millis() as u64, "GST export phase");
     phase = std::time::Instant::now();
-    // The register: DuckDB writes it, we add the BOM and CRLF for Excel while streaming.
-    let tmp = tempfile::Builder::new().prefix(".register-").tempdir_in(out)?;
-    let parts = scratch.copy_register(tmp.path()).context("writing the register")?;
-    let mut files = vec![reframe(&parts, &out.join("sales-register.csv"), "sales-register.csv", register_rows as u64)?];
+    // The register: DuckDB writes it whole (BOM and CRLF for Excel included); we hash it.
+    let register = out.join("sales-register.csv");
+    scratch.copy_register(&register).context("writing the register")?;
+    tracing::debug!(target: "dakiya::gst::phase", phase = "register COPY", ms = phase.elapsed().as_millis() as u64, "GST export phase");
+    let mut files = vec![hashed(&register, "sales-register.csv", register_rows as u64)?];
     let mut tables: Vec<Table> = Vec::new();
-    drop(tmp);
 
     progress.inc(1);
     tracing::debug!(target: "dakiya::gst::phase", phase = "register", ms = phase.elapsed().as_millis() as u64, "GST export phase");

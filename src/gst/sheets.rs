@@ -1,6 +1,6 @@
 //! The files of an export: the GSTR-1 sheets' exact headers (the offline tool's CSV import), a
-//! CSV writer for them (no BOM, CRLF) that hashes every byte, the register re-framed with the BOM
-//! and CRLF Excel wants, and the sheets' formatting of rates and dates (`dd-mmm-yyyy`).
+//! CSV writer for them (no BOM, CRLF) that hashes every byte, the register's hash (DuckDB writes
+//! it), and the sheets' formatting of rates and dates (`dd-mmm-yyyy`).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -204,20 +204,18 @@ pub(crate) fn dmy(d: NaiveDate) -> String {
     d.format("%d-%b-%Y").to_string()
 }
 
-/// Copy DuckDB's CSV parts, in order, into the final file with a UTF-8 BOM and CRLF line ends,
-/// hashing as it goes.
-pub(crate) fn reframe(parts: &[std::path::PathBuf], to: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
-    use std::io::{BufRead as _, BufReader, BufWriter};
-    let mut out = HashingFile { file: BufWriter::with_capacity(1 << 20, std::fs::File::create(to)?), hash: Sha256::new() };
-    out.write_all(b"\xEF\xBB\xBF")?;
-    for part in parts {
-        let input = BufReader::with_capacity(1 << 20, std::fs::File::open(part)?);
-        for line in input.split(b'\n') {
-            let line = line?;
-            out.write_all(&line)?;
-            out.write_all(b"\r\n")?;
+/// The manifest entry of a file DuckDB wrote (the register): its SHA-256, read in whole blocks.
+pub(crate) fn hashed(file: &Path, name: &str, rows: u64) -> anyhow::Result<FileEntry> {
+    use std::io::Read as _;
+    let mut input = std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut hash = Sha256::new();
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = input.read(&mut block)?;
+        if n == 0 {
+            break;
         }
+        hash.update(&block[..n]);
     }
-    out.flush()?;
-    Ok(FileEntry { name: name.to_owned(), rows, sha256: hex::encode(out.hash.finalize()) })
+    Ok(FileEntry { name: name.to_owned(), rows, sha256: hex::encode(hash.finalize()) })
 }

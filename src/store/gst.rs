@@ -20,9 +20,10 @@ const B2B_SQL: &str = include_str!("../gst/sql/b2b.sql");
 /// today's volume stay near the 200 MB budget (211 MB of RSS at 120 MB, 201 MB at 110 MB; DuckDB
 /// spills to disk beyond it; two threads were faster but needed 400 MB).
 const EXPORT_SETTINGS: &str = "SET threads = 1; SET memory_limit = '110MB'; SET preserve_insertion_order = true;";
-/// Lines per sorted part of the register: a month at 3,000 orders a day is ~270,000; a million
-/// lines did not sort within the export's limit, half a million does.
-const REGISTER_PART_ROWS: i64 = 500_000;
+/// Orders per chunk of the lines computation (whole months of purchase dates): the joins of
+/// ~120,000 orders stay within the export's memory limit (a month at 3,000 orders a day is
+/// 91,000), so DuckDB neither spills them nor scrambles their time order.
+const CHUNK_ORDERS: i64 = 120_000;
 /// Back to the hourly run's settings.
 const RUN_SETTINGS: &str = "SET threads = 1; SET memory_limit = '128MB'; SET preserve_insertion_order = true;";
 
@@ -141,6 +142,7 @@ pub type HeadTotals = (i64, i64, i64, i64);
 /// The scratch database of one export, detached (and the hourly settings restored) on drop.
 pub struct Scratch<'s> {
     store: &'s Store,
+    chunk_orders: i64,
 }
 
 impl Drop for Scratch<'_> {
@@ -165,17 +167,42 @@ pub struct Filed {
     pub to: NaiveDate,
 }
 
+/// The lines queries of one export, their validated values filled in (`{chunk}` left for
+/// [`Scratch::create_lines`]), and the window of invoice (or order) times they read.
+struct LinesSql {
+    sales: String,
+    refunds: String,
+    scan_from: DateTime<Utc>,
+    to: DateTime<Utc>,
+}
+
+/// One chunk of the lines computation: its `sort_at` window (India-independent UTC month
+/// starts, or ±infinity) and the `{chunk}` predicate over the purchase dates it reads.
+struct Chunk {
+    from: String,
+    to: String,
+    purchases: String,
+}
+
+/// The order of the register's rows, and of `gstx.lines` as stored.
+const REGISTER_ORDER: &str = "sort_at, order_id, order_item_id, event_key";
+
+/// The register's columns (`gst/sql/register.sql`), the first one's header led by a UTF-8 BOM:
+/// DuckDB's `COPY` then writes the file Excel opens as UTF-8, byte for byte, with nothing to
+/// prepend or copy afterwards.
+fn register_columns() -> Result<String, StoreError> {
+    const FIRST: &str = " AS line_key,";
+    if !REGISTER_SQL.contains(FIRST) {
+        return Err(StoreError::Invalid("register.sql must start with line_key".into()));
+    }
+    Ok(REGISTER_SQL.replacen(FIRST, " AS \"\u{feff}line_key\",", 1))
+}
+
 /// The lines queries for a period, with their validated values filled in: the sales
 /// (`lines.sql`) and the credit lines (`refunds.sql`). `filed`: the periods the seller filed (their
 /// lines are never reported again; lines invoiced or refunds posted in them that they did not
 /// hold come in as late).
-fn lines_sql(
-    seller_state: &str,
-    label: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    filed: &[Filed],
-) -> Result<(String, String), StoreError> {
+fn lines_sql(seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>, filed: &[Filed]) -> Result<LinesSql, StoreError> {
     lines_sql_scoped(seller_state, label, from, to, filed, false)
 }
 
@@ -188,7 +215,7 @@ fn lines_sql_scoped(
     to: DateTime<Utc>,
     filed: &[Filed],
     held_by_filing: bool,
-) -> Result<(String, String), StoreError> {
+) -> Result<LinesSql, StoreError> {
     if seller_state.len() != 2 || !seller_state.bytes().all(|b| b.is_ascii_digit()) {
         return Err(StoreError::Invalid("seller state code must be two digits".into()));
     }
@@ -238,7 +265,12 @@ fn lines_sql_scoped(
             .replace("{to}", &ts(to))
             .replace("{seller_state}", seller_state)
     };
-    Ok((fill(LINES_SQL, &late_rule("inv_day"), &filed_sales), fill(REFUNDS_SQL, &refund_late, &filed_refunds)))
+    Ok(LinesSql {
+        sales: fill(LINES_SQL, &late_rule("inv_day"), &filed_sales),
+        refunds: fill(REFUNDS_SQL, &refund_late, &filed_refunds),
+        scan_from: late_from,
+        to,
+    })
 }
 
 /// The periods the seller has filed.
@@ -258,7 +290,7 @@ impl<'s> Scratch<'s> {
             "ATTACH '{}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT, rate_from DATE, rate_before_bp BIGINT, uqc VARCHAR);",
             quoted(file)
         ))?;
-        let scratch = Scratch { store };
+        let scratch = Scratch { store, chunk_orders: CHUNK_ORDERS };
         conn.execute_batch(EXPORT_SETTINGS)?;
         conn.execute_batch(MACROS_SQL)?;
         let mut stmt = conn.prepare("INSERT INTO gstx.cat VALUES (?, ?, ?, ?, ?, ?)")?;
@@ -279,87 +311,166 @@ impl<'s> Scratch<'s> {
         self.store.conn()
     }
 
-    /// `gstx.lines` from the sales and refunds queries, B2B moved by the MTR; returns how many.
-    /// Storing seven years of lines is most of what the export costs above DuckDB's own `COPY`
-    /// (README, benchmark notes), so the table leaves out what no sheet, list or register column
-    /// reads: the raw timestamps (the India days are kept), the charges and Amazon's tax before
-    /// the basis was applied.
-    fn create_lines(&self, sales: &str, refunds: &str) -> Result<i64, StoreError> {
+    /// Chunks of at most `orders` orders (whole months) instead of [`CHUNK_ORDERS`]: tests
+    /// use one month per chunk to prove the chunks' boundaries change nothing.
+    pub fn with_chunk_orders(mut self, orders: i64) -> Scratch<'s> {
+        self.chunk_orders = orders;
+        self
+    }
+
+    /// `gstx.lines` from the sales and refunds queries, B2B moved by the MTR, stored in register
+    /// order; returns how many. Storing seven years of lines is most of what the export costs
+    /// above DuckDB's own `COPY` (README, benchmark notes), so the table leaves out what no
+    /// sheet, list or register column reads: the raw timestamps (the India days are kept), the
+    /// charges and Amazon's tax before the basis was applied.
+    ///
+    /// The lines are computed in chunks of whole months of `sort_at` ([`Scratch::chunks`]), each
+    /// reading only the orders purchased in its window (zone maps prune all three tables), so
+    /// each chunk's joins and sort stay in memory; the chunks go in in time order, each sorted
+    /// in register order, so the table's own order is the register's and the register is one
+    /// `COPY` without a sort (DuckDB's "Order Preservation": `COPY`, `SELECT` and `FROM` a single
+    /// table keep the insertion order while `preserve_insertion_order` is on, as the export sets
+    /// it; https://duckdb.org/docs/stable/sql/dialect/order_preservation). One
+    /// transaction: DuckDB writes the row groups straight to the scratch file (no WAL).
+    fn create_lines(&self, q: &LinesSql) -> Result<i64, StoreError> {
         const UNREAD: &str = "EXCLUDE (purchase_date, invoice_date, charges, amazon_tax)";
-        self.conn().execute_batch(&format!(
-            "CREATE TABLE gstx.lines AS SELECT * {UNREAD} FROM ({sales}); INSERT INTO gstx.lines BY NAME SELECT * {UNREAD} FROM ({refunds}); {B2B_SQL}"
-        ))?;
+        if q.sales.matches("WHERE {chunk})").count() != 3 {
+            return Err(StoreError::Invalid("lines.sql must read orders, items and packages through {chunk}".into()));
+        }
+        let chunks = self.chunks(q.scan_from, q.to)?;
+        let conn = self.conn();
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let filled = (|| -> Result<(), StoreError> {
+            conn.execute_batch(&format!(
+                "CREATE TABLE gstx.lines AS SELECT * {UNREAD} FROM ({}) LIMIT 0;
+                 CREATE OR REPLACE TEMP TABLE gst_refund_lines AS SELECT * {UNREAD} FROM ({});",
+                q.sales.replace("{chunk}", "false"),
+                q.refunds
+            ))?;
+            for c in &chunks {
+                let window = format!("sort_at >= TIMESTAMP '{}' AND sort_at < TIMESTAMP '{}'", c.from, c.to);
+                conn.execute_batch(&format!(
+                    "INSERT INTO gstx.lines BY NAME
+                     SELECT * FROM ((SELECT * {UNREAD} FROM ({sales}) WHERE {window}) UNION ALL BY NAME (SELECT * FROM gst_refund_lines WHERE {window}))
+                     ORDER BY {REGISTER_ORDER}",
+                    sales = q.sales.replace("{chunk}", &c.purchases),
+                ))?;
+            }
+            // Every credit line falls in a chunk (their months are among the chunks'); if one
+            // did not, the export stops rather than leave it out.
+            let (computed, stored): (i64, i64) = conn.query_row(
+                "SELECT (SELECT count(*) FROM gst_refund_lines), (SELECT count(*) FROM gstx.lines WHERE kind = 'REFUND')",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            if computed != stored {
+                return Err(StoreError::Invalid(format!("{computed} credit lines computed, {stored} stored: a chunk window missed some")));
+            }
+            conn.execute_batch(&format!("DROP TABLE gst_refund_lines; {B2B_SQL}"))?;
+            Ok(())
+        })();
+        match filled {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
         Ok(self.conn().query_row("SELECT count(*) FROM gstx.lines", [], |r| r.get(0))?)
+    }
+
+    /// The chunks the sales are computed in: consecutive months (UTC) of `sort_at` (invoice
+    /// time, else order time) in `[from, to)` up to [`CHUNK_ORDERS`] orders, each with the range
+    /// of purchase dates its orders have (the packages' copies say it without a join), so a
+    /// chunk reads exactly the orders that can have a line in it and its lines are exactly those
+    /// of its months. Months with only refunds read no orders. If any item or package lacks its
+    /// purchase-date copy (a row written outside the store's own functions), one chunk of
+    /// everything: slower and sorted at once, never short.
+    fn chunks(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Chunk>, StoreError> {
+        let uncopied: bool = self.conn().query_row(
+            "SELECT EXISTS (SELECT 1 FROM main.order_items WHERE purchase_date IS NULL) OR EXISTS (SELECT 1 FROM main.packages WHERE purchase_date IS NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        if uncopied {
+            tracing::debug!(target: "dakiya::gst::phase", "items or packages without their purchase-date copy: the lines are read in one piece");
+            return Ok(vec![Chunk { from: "-infinity".into(), to: "infinity".into(), purchases: "true".into() }]);
+        }
+        let mut stmt = self.conn().prepare(
+            "WITH t AS (
+               SELECT coalesce(invoice_date, purchase_date) AS s, purchase_date AS p FROM main.packages
+               WHERE coalesce(invoice_date, purchase_date) >= ?1 AND coalesce(invoice_date, purchase_date) < ?2
+               UNION ALL SELECT purchase_date, purchase_date FROM main.orders WHERE purchase_date >= ?1 AND purchase_date < ?2
+               UNION ALL SELECT posted_at, NULL FROM main.refund_events WHERE posted_at >= ?1 AND posted_at < ?2
+             )
+             SELECT strftime(date_trunc('month', s), '%Y-%m-%d'), strftime(min(p), '%Y-%m-%d %H:%M:%S.%f'),
+                    strftime(max(p), '%Y-%m-%d %H:%M:%S.%f'), count(p)
+             FROM t GROUP BY date_trunc('month', s) ORDER BY 1",
+        )?;
+        let months = stmt
+            .query_map(duckdb::params![from, to], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i64>(3)?))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let day = |m: &str| NaiveDate::parse_from_str(m, "%Y-%m-%d").map_err(|_| StoreError::Invalid(format!("month {m}")));
+        let time = |t: &str| {
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").map_err(|_| StoreError::Invalid(format!("purchase date {t}")))
+        };
+        // Consecutive months up to CHUNK_ORDERS orders (counted on both sides of the union, an
+        // estimate) share a chunk; a month with more is a chunk alone.
+        let mut chunks = Vec::new();
+        let mut open: Option<(NaiveDate, Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>, i64)> = None;
+        for (i, (month, low, high, n)) in months.iter().enumerate() {
+            let month = day(month)?;
+            let (low, high) = (low.as_deref().map(time).transpose()?, high.as_deref().map(time).transpose()?);
+            let (first, lo, hi, sum) = match open {
+                None => (month, low, high, *n),
+                Some((f, l, h, s)) => (f, l.into_iter().chain(low).min(), h.into_iter().chain(high).max(), s + n),
+            };
+            if months.get(i + 1).is_none_or(|(_, _, _, next)| sum + next > self.chunk_orders) {
+                let end = month.checked_add_months(chrono::Months::new(1)).ok_or_else(|| StoreError::Invalid(format!("month {month}")))?;
+                let purchases = match (lo, hi) {
+                    (Some(lo), Some(hi)) => format!("purchase_date >= TIMESTAMP '{lo}' AND purchase_date <= TIMESTAMP '{hi}'"),
+                    _ => "false".to_owned(),
+                };
+                chunks.push(Chunk { from: first.to_string(), to: end.to_string(), purchases });
+                open = None;
+            } else {
+                open = Some((first, lo, hi, sum));
+            }
+        }
+        Ok(chunks)
     }
 
     /// Compute the period's lines into `gstx.lines`; returns how many.
     pub fn compute_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
-        let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
-        self.create_lines(&sales, &refunds)
+        self.create_lines(&lines_sql(seller_state, label, from, to, &filed)?)
     }
 
     /// The lines the filing of `label` held, computed now, into `gstx.lines` (for `gst export
     /// --amend`); returns how many.
     pub fn compute_filed_lines(&self, seller_state: &str, label: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
         let filed = filed_periods(self.store)?;
-        let (sales, refunds) = lines_sql_scoped(seller_state, label, from, to, &filed, true)?;
-        self.create_lines(&sales, &refunds)
+        self.create_lines(&lines_sql_scoped(seller_state, label, from, to, &filed, true)?)
     }
 
     /// Every line of `[from, to)` whatever was filed (the report shows the business, not a
     /// return): into `gstx.lines`; returns how many.
     pub fn compute_all_lines(&self, seller_state: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<i64, StoreError> {
-        let (sales, refunds) = lines_sql(seller_state, "(report)", from, to, &[])?;
-        self.create_lines(&sales, &refunds)
+        self.create_lines(&lines_sql(seller_state, "(report)", from, to, &[])?)
     }
 
-    /// DuckDB writes the register (comma-separated, in register order) into `dir`, one file per
-    /// run of whole months of `sort_at` up to [`REGISTER_PART_ROWS`] lines (the header in the first only): concatenated in order they are the
-    /// register. One sort over seven years of lines does not fit the export's memory limit at
-    /// 3,000 orders a day (DuckDB cannot pin its merge blocks); a month's sort does, and the
-    /// months' zone maps keep each scan short. Returns the files in order.
-    pub fn copy_register(&self, dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, StoreError> {
-        self.copy_register_in_parts(dir, REGISTER_PART_ROWS)
-    }
-
-    /// [`Scratch::copy_register`] with parts of at most `part_rows` lines (whole months; a month
-    /// with more is a part of its own).
-    pub fn copy_register_in_parts(&self, dir: &std::path::Path, part_rows: i64) -> Result<Vec<std::path::PathBuf>, StoreError> {
-        let mut stmt = self.conn().prepare(
-            "SELECT strftime(date_trunc('month', sort_at), '%Y-%m-%d'), count(*) FROM gstx.lines WHERE sort_at IS NOT NULL GROUP BY 1 ORDER BY 1",
-        )?;
-        let months = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?.collect::<Result<Vec<_>, _>>()?;
-        // Consecutive months up to REGISTER_PART_ROWS lines share a part (one sort each).
-        let mut parts = Vec::new();
-        let mut start: Option<(&str, i64)> = None;
-        for (i, (month, rows)) in months.iter().enumerate() {
-            if NaiveDate::parse_from_str(month, "%Y-%m-%d").is_err() {
-                return Err(StoreError::Invalid(format!("month {month}")));
-            }
-            let (first, sum) = start.map_or((month.as_str(), *rows), |(f, n)| (f, n + rows));
-            let next = months.get(i + 1);
-            if next.is_none_or(|(_, n)| sum + n > part_rows) {
-                parts.push(format!("sort_at >= TIMESTAMP '{first}' AND sort_at < TIMESTAMP '{month}' + INTERVAL 1 MONTH"));
-                start = None;
-            } else {
-                start = Some((first, sum));
-            }
-        }
-        // NULLs sort last; none is expected, none is lost. An empty register is its header.
-        parts.push("sort_at IS NULL".to_owned());
-        let mut files = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
-            let file = dir.join(format!("register-{i:05}.csv"));
-            self.conn().execute_batch(&format!(
-                "COPY (SELECT {REGISTER_SQL} FROM gstx.lines WHERE {part} ORDER BY sort_at, order_id, order_item_id, event_key)
-                 TO '{}' (HEADER {}, DELIMITER ',')",
-                quoted(&file),
-                i == 0
-            ))?;
-            files.push(file);
-        }
-        Ok(files)
+    /// DuckDB writes the register into `file`: comma-separated, CRLF line ends and a UTF-8 BOM
+    /// for Excel, in register order, which is `gstx.lines`' own order ([`Scratch::create_lines`]
+    /// stores it so): one `COPY` and no sort, however many years.
+    pub fn copy_register(&self, file: &std::path::Path) -> Result<(), StoreError> {
+        self.conn().execute_batch(&format!(
+            "COPY (SELECT {} FROM gstx.lines) TO '{}' (HEADER, DELIMITER ',', NEW_LINE '\\r\\n')",
+            register_columns()?,
+            quoted(file)
+        ))?;
+        Ok(())
     }
 
     /// The benchmark's baseline: the same lines and register straight to `file` in one `COPY`,
@@ -381,9 +492,11 @@ impl<'s> Scratch<'s> {
             }
             self.conn().execute_batch(&format!("SET memory_limit = '{limit}'"))?;
         }
-        let (sales, refunds) = lines_sql(seller_state, label, from, to, &filed)?;
+        let q = lines_sql(seller_state, label, from, to, &filed)?;
+        let (sales, refunds) = (q.sales.replace("{chunk}", "true"), q.refunds);
         self.conn().execute_batch(&format!(
-            "COPY (WITH lines AS ((SELECT * FROM ({sales})) UNION ALL BY NAME (SELECT * FROM ({refunds}))) SELECT {REGISTER_SQL} FROM lines ORDER BY sort_at, order_id, order_item_id, event_key) TO '{}' (HEADER, DELIMITER ',')",
+            "COPY (WITH lines AS ((SELECT * FROM ({sales})) UNION ALL BY NAME (SELECT * FROM ({refunds}))) SELECT {} FROM lines ORDER BY {REGISTER_ORDER}) TO '{}' (HEADER, DELIMITER ',', NEW_LINE '\\r\\n')",
+            register_columns()?,
             quoted(file)
         ))?;
         Ok(())

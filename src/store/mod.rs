@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/006_gst_amounts.sql"),
     include_str!("migrations/007_refunds.sql"),
     include_str!("migrations/008_filed_rows.sql"),
+    include_str!("migrations/009_purchase_date_copies.sql"),
 ];
 
 /// The newest schema this build knows.

@@ -309,6 +309,34 @@ pub fn upsert_many(conn: &Connection, orders: &[Upsert], now: DateTime<Utc>) -> 
             }
         }
     }
+    let appended: Vec<&str> = orders.iter().filter(|u| !u.known || !u.items.is_empty()).map(|u| u.facts.order_id.as_str()).collect();
+    stamp_purchase_dates(conn, Some(&appended))?;
+    Ok(())
+}
+
+/// Copy the orders' purchase dates onto their items and packages that have none yet (rows just
+/// appended): by SQL from `orders.purchase_date`, so a copy is never anything but its order's
+/// (schema v9; only the GST export reads them, to read the store in month chunks). `None`: every
+/// row without a copy (the benchmark's synthetic history, tests that write rows by hand).
+pub fn stamp_purchase_dates(conn: &Connection, order_ids: Option<&[&str]>) -> Result<(), StoreError> {
+    const STAMP: [&str; 2] = [
+        "UPDATE order_items SET purchase_date = o.purchase_date FROM (SELECT order_id, purchase_date FROM orders {only}) o
+         WHERE order_items.order_id = o.order_id AND order_items.purchase_date IS NULL",
+        "UPDATE packages SET purchase_date = o.purchase_date FROM (SELECT order_id, purchase_date FROM orders {only}) o
+         WHERE packages.order_id = o.order_id AND packages.purchase_date IS NULL",
+    ];
+    let Some(ids) = order_ids else {
+        for sql in STAMP {
+            conn.execute_batch(&sql.replace("{only}", ""))?;
+        }
+        return Ok(());
+    };
+    for chunk in ids.chunks(256) {
+        let only = format!("WHERE order_id IN {}", tuple(chunk.len()));
+        for sql in STAMP {
+            conn.prepare_cached(&sql.replace("{only}", &only))?.execute(duckdb::params_from_iter(chunk))?;
+        }
+    }
     Ok(())
 }
 
@@ -558,6 +586,7 @@ pub fn set_sized_many(conn: &Connection, sized: &[Sized<'_>], now: DateTime<Utc>
         ))?
         .execute(duckdb::params_from_iter(chunk))?;
     }
+    stamp_purchase_dates(conn, Some(&ids))?;
     Ok(())
 }
 

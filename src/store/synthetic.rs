@@ -24,6 +24,8 @@ pub fn fill_gst_history(store: &Store, days: usize, per_day: usize) -> Result<i6
          SELECT order_id, 'scheduled', purchase_date, purchase_date, printf('IN-GJ-%08d', row_number() OVER (ORDER BY purchase_date, order_id)), purchase_date FROM orders;
          CHECKPOINT;",
     ))?;
-    store.conn().execute_batch("SET memory_limit = '128MB'; SET threads = 1;")?;
+    // The purchase-date copies, as the hourly run writes them (schema v9).
+    super::orders::stamp_purchase_dates(store.conn(), None)?;
+    store.conn().execute_batch("CHECKPOINT; SET memory_limit = '128MB'; SET threads = 1;")?;
     Ok(store.conn().query_row("SELECT count(*) FROM order_items", [], |r| r.get(0))?)
 }

@@ -176,6 +176,8 @@ impl Seed {
                 duckdb::params![order_id, at, at, number, at],
             )
             .expect("package");
+        // As the `size` stage does: the package carries its order's purchase date (schema v9).
+        dakiya::store::orders::stamp_purchase_dates(self.store.conn(), Some(&[order_id])).expect("stamp");
     }
 }
 
@@ -1218,26 +1220,48 @@ fn a_filed_month_changed_later_is_amended_with_revised_rows_and_the_rest_is_list
 }
 
 #[test]
-fn the_register_written_in_parts_is_the_register_sorted_at_once() {
-    let s = month_seed();
+fn the_register_computed_in_month_chunks_is_duckdbs_own_sorted_copy_byte_for_byte() {
+    let mut s = month_seed();
+    // Across the chunks' boundaries: ordered 31 Oct 23:50 IST (18:20 UTC, October's chunk by
+    // purchase), invoiced 1 Nov 10:00 IST: its line belongs to November's chunk, read from October's orders.
+    s.add(o("402-0000031-0000031", ist(2026, 10, 31, 23, 50), "Gujarat", &[ex("HST-MUG-01", 1, 47_500, 2_500)], None));
+    s.set_invoice("402-0000031-0000031", "IN-GJ2627-000131", ist(2026, 11, 1, 10, 0));
+    // Ordered 30 Sep, invoiced 2 Oct: October's lines read September's orders.
+    s.add(o("402-0000030-0000030", ist(2026, 9, 30, 22, 0), "Maharashtra", &[ex("HST-MUG-01", 1, 47_500, 2_500)], None));
+    s.set_invoice("402-0000030-0000030", "IN-GJ2627-000100", ist(2026, 10, 2, 9, 0));
+    // November's sale and credit lines, one credit line in October.
+    s.add(o("402-0000032-0000032", ist(2026, 11, 5, 12, 0), "Gujarat", &[ex("HST-MUG-01", 1, 47_500, 2_500)], Some("IN-GJ2627-000132")));
     s.refund("402-0000002-0000002", ist(2026, 11, 10, 12, 0), (None, "HST-MUG-01", 1), -51_500, -2_500, 1_500);
+    s.refund("402-0000001-0000001", ist(2026, 10, 20, 12, 0), (None, "HST-MUG-01", 1), -47_500, -2_375, 0);
     let period = Period::range("2026-10-01..2026-11-30").expect("range");
     let (from, to) = period.bounds_utc();
     let dir = tempfile::tempdir().expect("dir");
-    let scratch = dakiya::store::gst::Scratch::open(&s.store, &dir.path().join("scratch.duckdb"), &catalog()).expect("scratch");
-    scratch.compute_lines("24", &period.label, from, to).expect("lines");
-    let joined = |part_rows: i64, sub: &str| -> (usize, Vec<u8>) {
-        let d = dir.path().join(sub);
-        std::fs::create_dir_all(&d).expect("dir");
-        let parts = scratch.copy_register_in_parts(&d, part_rows).expect("copy");
-        (parts.len(), parts.iter().flat_map(|p| std::fs::read(p).expect("part")).collect())
+    let register = |chunk_orders: i64, name: &str| -> Vec<u8> {
+        let scratch = dakiya::store::gst::Scratch::open(&s.store, &dir.path().join(format!("{name}.duckdb")), &catalog())
+            .expect("scratch")
+            .with_chunk_orders(chunk_orders);
+        scratch.compute_lines("24", &period.label, from, to).expect("lines");
+        let file = dir.path().join(format!("{name}.csv"));
+        scratch.copy_register(&file).expect("copy");
+        std::fs::read(file).expect("register")
     };
-    let (one, whole) = joined(i64::MAX, "one");
-    let (many, pieces) = joined(1, "many");
-    // October's sales and November's credit line: two months, so two parts plus the (empty) NULL part.
-    assert_eq!((one, many), (2, 3));
-    assert_eq!(String::from_utf8_lossy(&pieces), String::from_utf8_lossy(&whole), "same bytes, same order, one header");
-    let text = String::from_utf8(whole).expect("utf8");
-    assert_eq!(text.matches("invoice_number").count(), 1, "one header");
-    assert!(text.lines().last().is_some_and(|l| l.contains("402-0000002-0000002")), "the November credit line last");
+    let monthly = register(1, "monthly");
+    let whole = register(i64::MAX, "whole");
+    let baseline = dir.path().join("baseline.csv");
+    dakiya::gst::export::baseline_copy(&s.store, &catalog(), "24", &period, &baseline, None).expect("baseline");
+    let sorted = std::fs::read(&baseline).expect("baseline");
+    assert_eq!(String::from_utf8_lossy(&monthly), String::from_utf8_lossy(&sorted), "month chunks: DuckDB's own ORDER BY, byte for byte");
+    assert_eq!(monthly, whole, "one chunk or many, the same bytes");
+    assert!(monthly.starts_with(b"\xEF\xBB\xBFline_key,"), "BOM for Excel");
+    let text = String::from_utf8(monthly[3..].to_vec()).expect("utf8");
+    assert_eq!(text.matches("\r\n").count(), text.matches('\n').count(), "CRLF only");
+    let keys: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap_or("")).collect();
+    let pos = |needle: &str| keys.iter().position(|k| k.contains(needle)).unwrap_or_else(|| panic!("{needle} in the register"));
+    assert!(pos("402-0000030-0000030") < pos("402-0000001-0000001:"), "invoiced 2 Oct 09:00: before the order invoiced 2 Oct 10:00");
+    assert!(pos("402-0000032-0000032") > pos("402-0000031-0000031"), "1 Nov before 5 Nov");
+    assert!(pos("REFUND:402-0000001") < pos("402-0000031-0000031"), "October's credit line before November's lines");
+    assert_eq!(text.lines().last().map(|l| l.contains("REFUND:402-0000002")), Some(true), "the 10 November credit line last");
+    // A package written without its purchase-date copy: the lines are read in one piece, same bytes.
+    s.store.conn().execute_batch("UPDATE packages SET purchase_date = NULL WHERE order_id = '402-0000031-0000031'").expect("unstamp");
+    assert_eq!(register(1, "unstamped"), sorted, "without the copies: the same register");
 }

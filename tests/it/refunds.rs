@@ -254,6 +254,20 @@ async fn sandbox_refunds_and_an_mtr_with_personal_fields_export_to_the_paisa_wit
     for canary in ["CANARY-BUYER-E2E", "CANARY-CITY-E2E", "CANARY-PIN-E2E", "CANARY-SCITY-E2E", "CANARY-SPIN-E2E"] {
         assert!(store.columns_containing(canary).expect("sql").is_empty(), "{canary} in a table");
     }
+    // The hourly run gave every item and package its order's purchase date (schema v9): the
+    // export read the store in month chunks, not in one piece.
+    let (copied, wrong): (i64, i64) = store
+        .conn()
+        .query_row(
+            "SELECT (SELECT count(*) FROM order_items WHERE purchase_date IS NOT NULL) + (SELECT count(*) FROM packages WHERE purchase_date IS NOT NULL),
+                    (SELECT count(*) FROM order_items i JOIN orders o USING (order_id) WHERE i.purchase_date IS DISTINCT FROM o.purchase_date)
+                  + (SELECT count(*) FROM packages p JOIN orders o USING (order_id) WHERE p.purchase_date IS DISTINCT FROM o.purchase_date)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("copies");
+    assert!(copied > 0, "items and packages carry purchase dates");
+    assert_eq!(wrong, 0, "every copy is its order's purchase date");
 }
 
 /// The register an export wrote into `dir`, one map of column to cell per line (the register

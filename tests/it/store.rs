@@ -78,6 +78,7 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "cod_fee_paise",
             "other_paise",
             "proceeds_total_paise",
+            "purchase_date",
         ],
     ),
     (
@@ -142,6 +143,7 @@ const ALLOWED_COLUMNS: &[(&str, &[&str])] = &[
             "docs_retry_at",
             "docs_error",
             "late",
+            "purchase_date",
         ],
     ),
     ("quarantine", &["order_id", "reason", "first_seen", "last_seen"]),
@@ -255,4 +257,33 @@ fn given_an_unknown_state_when_written_then_the_database_refuses_it() {
     assert!(conn
         .execute("INSERT INTO feeds (local_id, state, n_orders, created_at) VALUES ('f-x', 'sent', 0, TIMESTAMP '2026-12-01 00:00:00')", [])
         .is_err());
+}
+
+#[test]
+fn a_store_from_before_v9_gets_its_items_and_packages_purchase_dates_copied() {
+    let home = tempfile::tempdir().expect("tempdir");
+    {
+        let store = Store::open(home.path()).expect("open");
+        // The store as v8 left it: rows, and no copies.
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO orders (order_id, purchase_date, order_status, first_seen, updated_at)
+                   VALUES ('171-0000001-0000001', TIMESTAMP '2026-10-31 18:20:00', 'SHIPPED', now(), now());
+                 INSERT INTO order_items (order_id, order_item_id, quantity) VALUES ('171-0000001-0000001', '1', 1);
+                 INSERT INTO packages (order_id, state, sized_at, updated_at) VALUES ('171-0000001-0000001', 'sized', now(), now());
+                 ALTER TABLE order_items DROP COLUMN purchase_date;
+                 ALTER TABLE packages DROP COLUMN purchase_date;
+                 DELETE FROM dakiya_schema WHERE version = 9;
+                 CHECKPOINT;",
+            )
+            .expect("back to v8");
+    }
+    let store = Store::open(home.path()).expect("migrate");
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let copies: Vec<String> = ["order_items", "packages"]
+        .iter()
+        .map(|t| store.conn().query_row(&format!("SELECT CAST(purchase_date AS VARCHAR) FROM {t}"), [], |r| r.get(0)).expect(t))
+        .collect();
+    assert_eq!(copies, ["2026-10-31 18:20:00", "2026-10-31 18:20:00"]);
 }

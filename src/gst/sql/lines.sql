@@ -3,8 +3,10 @@
 -- (`gstx.cat`). `{from}`, `{to}` (UTC timestamps of the period's India-date bounds),
 -- `{seller_state}` (two digits) and `{filed}` (the anti-join on lines other periods filed, or
 -- nothing) are validated values filled in by `store::gst` (the same text serves CREATE TABLE … AS
--- and the benchmark's COPY … TO baseline, which take no bound parameters). Sources of every rule:
--- docs/gst-rules.md.
+-- and the benchmark's COPY … TO baseline, which take no bound parameters). `{chunk}`: the orders
+-- of one month of purchase dates, the same predicate over the three tables' purchase_date (the
+-- items' and packages' are copies of their order's, schema v9), or `true` for all of them.
+-- Sources of every rule: docs/gst-rules.md.
 -- Period: a line belongs where its invoice date falls (time of supply follows the invoice); a
 -- line without an invoice is listed where it was ordered and kept out of the sheets; a line whose
 -- invoice date falls in a period already filed (`gst lock`) but that the filing did not hold comes
@@ -38,7 +40,8 @@ WITH base AS (
          CASE WHEN c.rate_from IS NULL OR ist_day(coalesce(p.invoice_date, o.purchase_date)) >= c.rate_from
               THEN c.rate_bp ELSE c.rate_before_bp END AS cat_rate_bp,
          p.invoice_date < TIMESTAMP '{from}' AS late, o.invoice_value_paise AS invoice_value
-  FROM main.orders o JOIN main.order_items i USING (order_id) LEFT JOIN main.packages p USING (order_id)
+  FROM (SELECT * FROM main.orders WHERE {chunk}) o JOIN (SELECT * EXCLUDE (purchase_date) FROM main.order_items WHERE {chunk}) i USING (order_id)
+       LEFT JOIN (SELECT * EXCLUDE (purchase_date) FROM main.packages WHERE {chunk}) p USING (order_id)
        LEFT JOIN gstx.cat c ON c.sku = i.sku
   WHERE coalesce(p.invoice_date, o.purchase_date) < TIMESTAMP '{to}'
     AND coalesce(p.invoice_date, o.purchase_date) >= TIMESTAMP '{late_from}'
