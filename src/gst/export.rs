@@ -499,6 +499,7 @@ fn export_with(
             format_paise(half)
         ));
     }
+    warnings.extend(eco_sign_warning(&register_totals, half));
     if !lists.cdnur_needing_note_number.is_empty() {
         let t = totals(scratch.totals(Lines::Section(Section::Cdnur))?);
         warnings.push(format!(
@@ -629,6 +630,28 @@ fn export_with(
     Ok((manifest, tables))
 }
 
+/// Table 14's row must have every amount of one sign (the offline tool's
+/// `validateAllNegorAllPosPattern`, docs/gst-rules.md): a month whose net value is positive but
+/// whose intra-state tax is net negative (more intra-state returns than sales, more inter-state
+/// sales), or the reverse, is written as it is and said. `half`: each of central and state tax.
+fn eco_sign_warning(t: &Totals, half: i64) -> Option<String> {
+    if t.taxable == 0 {
+        return None;
+    }
+    let against: Vec<&str> = [("integrated tax", t.igst), ("central tax", half), ("state/UT tax", half)]
+        .into_iter()
+        .filter(|(_, v)| *v != 0 && v.signum() != t.taxable.signum())
+        .map(|(name, _)| name)
+        .collect();
+    (!against.is_empty()).then(|| {
+        format!(
+            "eco.csv (Table 14): the {} has the opposite sign of the net value {}; the offline tool refuses a row whose amounts are not all positive or all negative: the CA must enter this month's Table 14 by hand",
+            against.join(" and "),
+            format_paise(t.taxable)
+        )
+    })
+}
+
 /// The benchmark's baseline: DuckDB's own `COPY … TO` of the same register (same lines, same
 /// columns, same order), without anything else the export does.
 pub fn baseline_copy(
@@ -644,4 +667,24 @@ pub fn baseline_copy(
     let scratch = Scratch::open(store, &scratch_dir.path().join("scratch.duckdb"), catalog)?;
     scratch.copy_baseline(memory_limit, seller_state, &period.label, from, to, file).context("the COPY baseline")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_14_with_tax_of_the_other_sign_than_its_value_is_said() {
+        // ₹1,000 of inter-state sales at 18 % (IGST 180.00) and ₹600 of intra-state returns at
+        // 18 % (CGST −54.00, SGST −54.00): net value 400.00, the tool refuses the row.
+        let mixed = Totals { taxable: 40_000, igst: 18_000, cgst: -5_400, sgst: -5_400, cess: 0 };
+        let w = eco_sign_warning(&mixed, -5_400).expect("warned");
+        assert!(w.contains("central tax and state/UT tax") && w.contains("400.00"), "{w}");
+        let returns_only = Totals { taxable: -60_000, igst: 0, cgst: -5_400, sgst: -5_400, cess: 0 };
+        assert_eq!(eco_sign_warning(&returns_only, -5_400), None, "all negative: the tool takes it");
+        let sales = Totals { taxable: 100_000, igst: 18_000, cgst: 0, sgst: 0, cess: 0 };
+        assert_eq!(eco_sign_warning(&sales, 0), None);
+        let nothing = Totals { taxable: 0, igst: 0, cgst: 0, sgst: 0, cess: 0 };
+        assert_eq!(eco_sign_warning(&nothing, 0), None, "no row is written");
+    }
 }
