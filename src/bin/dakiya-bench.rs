@@ -313,6 +313,14 @@ fn gst_export(exe: &Path, per_day: usize) -> anyhow::Result<()> {
             }
         }
         let copy = started.elapsed().as_secs_f64();
+        // The same register, byte for byte: the export's order without a sort is DuckDB's ORDER BY.
+        let mut hash = <sha2::Sha256 as sha2::Digest>::new();
+        std::io::copy(&mut std::fs::File::open(&copy_file)?, &mut hash)?;
+        let copied = hex::encode(sha2::Digest::finalize(hash));
+        let same = manifest.as_ref().and_then(|m| m.files.first()).is_some_and(|f| f.sha256 == copied);
+        if !same {
+            anyhow::bail!("the export's register differs from DuckDB's own sorted COPY of it");
+        }
         let _ = std::fs::remove_file(&copy_file);
         let _ = std::fs::remove_dir_all(&out);
         measured.push((ours / copy.max(1e-9), ours, copy));

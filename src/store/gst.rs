@@ -144,6 +144,7 @@ pub type HeadTotals = (i64, i64, i64, i64);
 pub struct Scratch<'s> {
     store: &'s Store,
     chunk_orders: i64,
+    chunks_used: std::cell::Cell<usize>,
 }
 
 impl Drop for Scratch<'_> {
@@ -291,7 +292,7 @@ impl<'s> Scratch<'s> {
             "ATTACH '{}' AS gstx; CREATE TABLE gstx.cat (sku VARCHAR PRIMARY KEY, hsn VARCHAR, rate_bp BIGINT, rate_from DATE, rate_before_bp BIGINT, uqc VARCHAR);",
             quoted(file)
         ))?;
-        let scratch = Scratch { store, chunk_orders: CHUNK_ORDERS };
+        let scratch = Scratch { store, chunk_orders: CHUNK_ORDERS, chunks_used: std::cell::Cell::new(0) };
         conn.execute_batch(EXPORT_SETTINGS)?;
         conn.execute_batch(MACROS_SQL)?;
         let mut stmt = conn.prepare("INSERT INTO gstx.cat VALUES (?, ?, ?, ?, ?, ?)")?;
@@ -310,6 +311,11 @@ impl<'s> Scratch<'s> {
 
     fn conn(&self) -> &Connection {
         self.store.conn()
+    }
+
+    /// How many chunks the last lines computation read the store in (1: in one piece).
+    pub fn chunks_used(&self) -> usize {
+        self.chunks_used.get()
     }
 
     /// Chunks of at most `orders` orders (whole months) instead of [`CHUNK_ORDERS`]: tests
@@ -339,6 +345,7 @@ impl<'s> Scratch<'s> {
             return Err(StoreError::Invalid("lines.sql must read orders, items and packages through {chunk}".into()));
         }
         let chunks = self.chunks(q.scan_from, q.to)?;
+        self.chunks_used.set(chunks.len());
         let conn = self.conn();
         conn.execute_batch("BEGIN TRANSACTION")?;
         let filled = (|| -> Result<(), StoreError> {
@@ -384,12 +391,15 @@ impl<'s> Scratch<'s> {
     /// time, else order time) in `[from, to)` up to [`CHUNK_ORDERS`] orders, each with the range
     /// of purchase dates its orders have (the packages' copies say it without a join), so a
     /// chunk reads exactly the orders that can have a line in it and its lines are exactly those
-    /// of its months. Months with only refunds read no orders. If any item or package lacks its
-    /// purchase-date copy (a row written outside the store's own functions), one chunk of
-    /// everything: slower and sorted at once, never short.
+    /// of its months. Months with only refunds read no orders. If any item or package of an
+    /// order lacks its purchase-date copy (a row written outside the store's own functions), one
+    /// chunk of everything, sorted at once: slower, and at large volumes it may need more memory
+    /// than the export's limit and stop with DuckDB's error; never short. (Rows without an order
+    /// give no line and are ignored.)
     fn chunks(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Chunk>, StoreError> {
         let uncopied: bool = self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM main.order_items WHERE purchase_date IS NULL) OR EXISTS (SELECT 1 FROM main.packages WHERE purchase_date IS NULL)",
+            "SELECT EXISTS (SELECT 1 FROM main.order_items i WHERE i.purchase_date IS NULL AND i.order_id IN (SELECT order_id FROM main.orders))
+                 OR EXISTS (SELECT 1 FROM main.packages p WHERE p.purchase_date IS NULL AND p.order_id IN (SELECT order_id FROM main.orders))",
             [],
             |r| r.get(0),
         )?;

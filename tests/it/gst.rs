@@ -1236,17 +1236,19 @@ fn the_register_computed_in_month_chunks_is_duckdbs_own_sorted_copy_byte_for_byt
     let period = Period::range("2026-10-01..2026-11-30").expect("range");
     let (from, to) = period.bounds_utc();
     let dir = tempfile::tempdir().expect("dir");
-    let register = |chunk_orders: i64, name: &str| -> Vec<u8> {
+    let register = |chunk_orders: i64, name: &str, chunks: usize| -> Vec<u8> {
         let scratch = dakiya::store::gst::Scratch::open(&s.store, &dir.path().join(format!("{name}.duckdb")), &catalog())
             .expect("scratch")
             .with_chunk_orders(chunk_orders);
         scratch.compute_lines("24", &period.label, from, to).expect("lines");
+        assert_eq!(scratch.chunks_used(), chunks, "{name}: chunks read");
         let file = dir.path().join(format!("{name}.csv"));
         scratch.copy_register(&file).expect("copy");
         std::fs::read(file).expect("register")
     };
-    let monthly = register(1, "monthly");
-    let whole = register(i64::MAX, "whole");
+    // October and November: one chunk each with one order per chunk at most, else one.
+    let monthly = register(1, "monthly", 2);
+    let whole = register(i64::MAX, "whole", 1);
     let baseline = dir.path().join("baseline.csv");
     dakiya::gst::export::baseline_copy(&s.store, &catalog(), "24", &period, &baseline, None).expect("baseline");
     let sorted = std::fs::read(&baseline).expect("baseline");
@@ -1263,5 +1265,8 @@ fn the_register_computed_in_month_chunks_is_duckdbs_own_sorted_copy_byte_for_byt
     assert_eq!(text.lines().last().map(|l| l.contains("REFUND:402-0000002")), Some(true), "the 10 November credit line last");
     // A package written without its purchase-date copy: the lines are read in one piece, same bytes.
     s.store.conn().execute_batch("UPDATE packages SET purchase_date = NULL WHERE order_id = '402-0000031-0000031'").expect("unstamp");
-    assert_eq!(register(1, "unstamped"), sorted, "without the copies: the same register");
+    assert_eq!(register(1, "unstamped", 1), sorted, "without the copies: in one piece, the same register");
+    // An item of no order (it gives no line) does not make the export read in one piece.
+    s.store.conn().execute_batch("UPDATE packages SET purchase_date = (SELECT purchase_date FROM orders WHERE order_id = '402-0000031-0000031') WHERE order_id = '402-0000031-0000031'; INSERT INTO order_items (order_id, order_item_id, quantity) VALUES ('171-9999999-9999999', '1', 1)").expect("orphan");
+    assert_eq!(register(1, "orphan", 2), sorted);
 }
